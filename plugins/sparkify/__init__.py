@@ -1,0 +1,1 @@
+"""Sparkify's warehouse pipeline: operators, warehouse backends and the local stack."""

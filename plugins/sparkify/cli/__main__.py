@@ -1,0 +1,147 @@
+"""The commands behind ``./sparkify``."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from sparkify.local.airflow_env import PROJECT_ROOT, airflow_environment
+from sparkify.local.stack import LocalStack, StackError
+
+DEFAULT_START = "2018-11-15T10"
+DEFAULT_END = "2018-11-15T13"
+SYNTHETIC_SEED = 2018
+
+
+def project_stack() -> LocalStack:
+    return LocalStack(
+        root=Path(os.environ.get("SPARKIFY_HOME", PROJECT_ROOT / ".local")),
+        pg_port=int(os.environ.get("SPARKIFY_PG_PORT", 54329)),
+        s3_port=int(os.environ.get("SPARKIFY_S3_PORT", 54380)),
+    )
+
+
+def cmd_up(args) -> int:
+    stack = project_stack()
+    stack.up()
+    return cmd_status(args)
+
+
+def cmd_down(args) -> int:
+    project_stack().down()
+    print("stopped")
+    return 0
+
+
+def cmd_status(args) -> int:
+    for name, state in project_stack().status().items():
+        print(f"{name:12} {state}")
+    return 0
+
+
+def cmd_reset(args) -> int:
+    from sparkify.local.dataset import empty_bucket
+    from sparkify.local.warehouse_admin import drop_all_tables
+
+    stack = project_stack()
+    stack.up()
+    drop_all_tables(stack)
+    empty_bucket(stack)
+    print("local warehouse and bucket emptied")
+    return 0
+
+
+def cmd_sql(args) -> int:
+    from sparkify.local.warehouse_admin import run_query
+
+    columns, rows = run_query(project_stack(), args.query)
+    if columns:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    return 0
+
+
+def cmd_airflow(args) -> int:
+    return subprocess.call(["airflow", *args.rest], env=airflow_environment(project_stack()))
+
+
+def cmd_test(args) -> int:
+    return subprocess.call([sys.executable, "-m", "pytest", *args.rest], cwd=PROJECT_ROOT)
+
+
+def synthetic_dataset(stack: LocalStack, start: datetime, end: datetime) -> Path:
+    from sparkify import datagen
+
+    out = stack.root / "synthetic" / f"seed{SYNTHETIC_SEED}-{start:%Y%m%d%H}-{end:%Y%m%d%H}"
+    if not (out / "log_json_path.json").exists():
+        datagen.generate(out, start, end, seed=SYNTHETIC_SEED)
+    return out
+
+
+def cmd_demo(args) -> int:
+    from sparkify.local import dataset, runner, summary
+
+    began = time.monotonic()
+    start, end = runner.parse_hour(args.start), runner.parse_hour(args.end)
+    if end <= start:
+        print(f"--end {args.end} must be after --start {args.start}", file=sys.stderr)
+        return 2
+    stack = project_stack()
+    print(f"starting the embedded stack in {stack.root} ...")
+    stack.up()
+    data_dir = Path(args.data).resolve() if args.data else synthetic_dataset(stack, start, end)
+    dataset.check_layout(data_dir)
+    uploaded = dataset.upload(stack, data_dir)
+    print(f"dataset {data_dir}: {uploaded} objects uploaded to the local bucket")
+    runner.ensure_metadata_db(stack)
+    log_dir = stack.log_dir / "demo" / datetime.now().strftime("%Y%m%dT%H%M%S")
+    outcomes = []
+    for hour in runner.hours(start, end):
+        outcome = runner.run_hour(stack, hour, log_dir)
+        outcomes.append(outcome)
+        state = "ok" if outcome.succeeded else "FAILED"
+        print(f"  {hour:%Y-%m-%dT%H}  {state:6}  {outcome.seconds:5.1f} s  {outcome.log}")
+    print()
+    print(summary.render(stack, start, end, outcomes, time.monotonic() - began, log_dir))
+    return 0 if all(o.succeeded for o in outcomes) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sparkify", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run the real DAG for a window of hours on the embedded stack")
+    demo.add_argument("--data", help="a folder in the Sparkify layout (default: a generated synthetic dataset)")
+    demo.add_argument("--start", default=DEFAULT_START, help="first hour, UTC (default %(default)s)")
+    demo.add_argument("--end", default=DEFAULT_END, help="hour after the last, UTC (default %(default)s)")
+    demo.set_defaults(func=cmd_demo)
+    sub.add_parser("up", help="start PostgreSQL and the S3 server on 127.0.0.1").set_defaults(func=cmd_up)
+    sub.add_parser("down", help="stop the embedded stack").set_defaults(func=cmd_down)
+    sub.add_parser("status", help="show whether the embedded stack runs").set_defaults(func=cmd_status)
+    sub.add_parser("reset", help="empty the local warehouse and bucket").set_defaults(func=cmd_reset)
+    sql = sub.add_parser("sql", help="run a query on the local warehouse, print CSV")
+    sql.add_argument("query")
+    sql.set_defaults(func=cmd_sql)
+    for name, func, text in (
+        ("airflow", cmd_airflow, "the Airflow CLI with the local stack's environment"),
+        ("test", cmd_test, "run the test suite (arguments go to pytest)"),
+    ):
+        p = sub.add_parser(name, help=text, add_help=False)
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+        p.set_defaults(func=func)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (StackError, ValueError) as error:
+        print(f"sparkify {args.command}: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

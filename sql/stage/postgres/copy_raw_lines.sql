@@ -1,0 +1,1 @@
+copy raw_lines (line) from stdin

@@ -1,0 +1,23 @@
+-- Redshift only: the day object is COPYed here, then the run's hour moves to staging_events.
+drop table if exists events_copy;
+
+create temp table events_copy (
+    artist varchar(65535),
+    auth varchar(32),
+    first_name varchar(65535),
+    gender varchar(8),
+    item_in_session integer,
+    last_name varchar(65535),
+    length double precision,
+    level varchar(8),
+    location varchar(65535),
+    method varchar(8),
+    page varchar(64),
+    registration double precision,
+    session_id integer,
+    song varchar(65535),
+    status integer,
+    ts timestamp,
+    user_agent varchar(65535),
+    user_id varchar(32)
+);

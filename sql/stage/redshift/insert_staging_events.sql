@@ -1,0 +1,48 @@
+insert into staging_events (
+    artist,
+    auth,
+    first_name,
+    gender,
+    item_in_session,
+    last_name,
+    length,
+    level,
+    location,
+    method,
+    page,
+    registration,
+    session_id,
+    song,
+    status,
+    ts,
+    user_agent,
+    user_id,
+    batch_hour,
+    source_key,
+    source_line
+)
+select
+    artist,
+    auth,
+    first_name,
+    gender,
+    item_in_session,
+    last_name,
+    length,
+    level,
+    location,
+    method,
+    page,
+    registration,
+    session_id,
+    song,
+    status,
+    ts,
+    user_agent,
+    user_id,
+    %(data_interval_start)s,
+    %(source_key)s,
+    null
+from events_copy
+where ts >= %(data_interval_start)s
+    and ts < %(data_interval_end)s;

@@ -1,0 +1,4 @@
+select
+    source_key,
+    source_etag
+from staging_song_objects;
