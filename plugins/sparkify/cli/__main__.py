@@ -69,7 +69,9 @@ def cmd_sql(args) -> int:
 
 
 def cmd_airflow(args) -> int:
-    return subprocess.call(["airflow", *args.rest], env=airflow_environment(project_stack()))
+    from sparkify.local.runner import AIRFLOW
+
+    return subprocess.call([AIRFLOW, *args.rest], env=airflow_environment(project_stack()))
 
 
 def cmd_test(args) -> int:

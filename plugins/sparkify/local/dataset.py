@@ -26,9 +26,11 @@ def check_layout(data_dir: Path) -> None:
 
 def s3_client(stack: LocalStack):
     import boto3
+    from botocore.config import Config
 
     return boto3.client(
         "s3",
+        config=Config(max_pool_connections=UPLOAD_WORKERS),
         endpoint_url=stack.s3_endpoint,
         region_name=REGION,
         aws_access_key_id="local",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from sparkify.local.stack import LocalStack
 
 DAG_ID = "sparkify_hourly"
 HOUR = timedelta(hours=1)
+# The Airflow CLI of this interpreter's environment, whatever PATH says.
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
 
 
 def parse_hour(text: str) -> datetime:
@@ -36,7 +39,7 @@ def hours(start: datetime, end: datetime) -> Iterator[datetime]:
 
 def airflow(stack: LocalStack, *args: str, **kwargs) -> subprocess.CompletedProcess:
     """Runs the Airflow CLI with the local stack's environment."""
-    return subprocess.run(["airflow", *args], env=airflow_environment(stack), **kwargs)
+    return subprocess.run([AIRFLOW, *args], env=airflow_environment(stack), **kwargs)
 
 
 def ensure_metadata_db(stack: LocalStack) -> None:

@@ -76,7 +76,9 @@ class PostgresWarehouse(Warehouse):
     def stage_songs(self, s3: S3Hook, bucket: str, keys: Mapping[str, str], window: HourWindow) -> StageResult:
         if not keys:
             return StageResult(objects=0, rows=0)
-        client = s3.get_conn()
+        from botocore.config import Config
+
+        client = s3.get_client_type(config=Config(max_pool_connections=SONG_FETCH_WORKERS))
 
         def fetch(key: str) -> bytes:
             return client.get_object(Bucket=bucket, Key=key)["Body"].read()

@@ -1,0 +1,47 @@
+"""Test fixtures: a private embedded stack (its own folder and ports), started once per
+session and stopped at the end, and the Airflow environment pointing at it.
+
+The environment is set before anything imports Airflow, so operators run in-process
+read the same connections (``AIRFLOW_CONN_*``) as ``airflow dags test`` does.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+_ROOT = Path(tempfile.mkdtemp(prefix="sparkify-test-"))
+
+from sparkify.local.airflow_env import airflow_environment  # noqa: E402
+from sparkify.local.stack import LocalStack  # noqa: E402
+
+STACK = LocalStack(root=_ROOT, pg_port=_free_port(), s3_port=_free_port())
+STACK.airflow_home.mkdir(parents=True, exist_ok=True)
+os.environ.update(airflow_environment(STACK))
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "sparkify"
+
+
+@pytest.fixture(scope="session")
+def stack():
+    STACK.up()
+    yield STACK
+    STACK.destroy()
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    if not (SHARED_DATA / "log_data").is_dir():
+        pytest.skip(f"the real Sparkify dataset is not at {SHARED_DATA}")
+    return SHARED_DATA

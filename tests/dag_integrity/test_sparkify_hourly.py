@@ -1,0 +1,96 @@
+"""The DAG folder imports cleanly and the hourly DAG has the intended shape."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+DAGS = Path(__file__).resolve().parents[2] / "dags"
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS))
+
+
+@pytest.fixture(scope="module")
+def dag(dagbag):
+    return dagbag.dags["sparkify_hourly"]
+
+
+@pytest.fixture(scope="module")
+def timetable(dag):
+    """The timetable as the scheduler sees it (the DAG holds its SDK definition)."""
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    return coerce_to_core_timetable(dag.timetable)
+
+
+def test_dag_folder_imports_without_errors(dagbag):
+    assert dagbag.import_errors == {}
+    assert "sparkify_hourly" in dagbag.dag_ids
+
+
+def test_task_graph_is_stage_then_load(dag):
+    edges = {(t.task_id, d) for t in dag.tasks for d in t.downstream_task_ids}
+    stages = {"stage_events", "stage_songs"}
+    loads = {"load_songplays", "load_users", "load_songs", "load_artists", "load_time"}
+    expected = (
+        {("create_tables", s) for s in stages}
+        | {(s, load) for s in stages for load in loads}
+        | {(load, "end") for load in loads}
+    )
+    assert edges == expected
+
+
+def test_default_args():
+    # Imported in a fresh interpreter without the local stack's shorter retry delay.
+    env = {k: v for k, v in os.environ.items() if k != "SPARKIFY_RETRY_DELAY_SECONDS"}
+    code = (
+        "import sys; sys.path.insert(0, 'dags'); import sparkify_hourly as m; a = m.dag.default_args; "
+        "print(a['owner'], a['retries'], int(a['retry_delay'].total_seconds()), a['depends_on_past'], a['email_on_retry'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=DAGS.parent, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["sparkify-data", "3", "300", "False", "False"]
+
+
+def test_schedule_starts_2018_11_01_with_catchup(dag):
+    assert dag.start_date == datetime(2018, 11, 1, tzinfo=timezone.utc)
+    assert dag.catchup is True
+
+
+def test_scheduled_run_covers_one_whole_hour(dag, timetable):
+    from airflow.timetables.base import DataInterval, TimeRestriction
+
+    restriction = TimeRestriction(earliest=dag.start_date, latest=None, catchup=True)
+    first = timetable.next_dagrun_info(last_automated_data_interval=None, restriction=restriction)
+    assert first.data_interval == DataInterval(dag.start_date, dag.start_date + timedelta(hours=1))
+    second = timetable.next_dagrun_info(last_automated_data_interval=first.data_interval, restriction=restriction)
+    assert second.data_interval.start == datetime(2018, 11, 1, 1, tzinfo=timezone.utc)
+    assert second.data_interval.end - second.data_interval.start == timedelta(hours=1)
+
+
+def test_manual_run_for_an_hour_end_covers_that_hour(timetable):
+    from sparkify.local.runner import HOUR
+
+    import pendulum
+
+    hour = pendulum.datetime(2018, 11, 15, 14, tz="UTC")
+    interval = timetable.infer_manual_data_interval(run_after=hour + HOUR)
+    assert (interval.start, interval.end) == (hour, hour + HOUR)
+
+
+def test_dag_module_imports_no_heavy_libraries():
+    code = (
+        "import sys; sys.path.insert(0, 'dags'); import sparkify_hourly; "
+        "print(' '.join(m for m in ('great_expectations', 'pandas', 'boto3', 'psycopg') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=DAGS.parent, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -1,0 +1,111 @@
+"""End to end: the real DAG under ``airflow dags test`` on the real dataset, and the
+README's demo command, against the embedded stack."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from helpers import clean, rows, snapshot
+from reference import expected_artists, expected_songplays, expected_time, expected_users, hour_events, songs, utc_hour
+
+from sparkify.local import dataset, runner
+from sparkify.warehouse.schema import STAR_TABLES
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+PROJECT = Path(__file__).resolve().parents[2]
+HOURS = [utc_hour("2018-11-15T16:00"), utc_hour("2018-11-15T17:00"), utc_hour("2018-11-15T18:00")]
+
+
+@pytest.fixture(scope="module")
+def loaded(stack, real_data, tmp_path_factory):
+    clean(stack)
+    dataset.upload(stack, real_data)
+    runner.ensure_metadata_db(stack)
+    logs = tmp_path_factory.mktemp("dags-test-logs")
+    outcomes = [runner.run_hour(stack, hour, logs) for hour in HOURS]
+    failed = [o.log for o in outcomes if not o.succeeded]
+    assert not failed, f"airflow dags test failed; see {failed[0].read_text()[-5000:]}"
+    return real_data
+
+
+def window(sql_column: str) -> str:
+    return f"{sql_column} >= '2018-11-15 16:00' and {sql_column} < '2018-11-15 19:00'"
+
+
+def test_songplays_are_the_next_song_events_with_their_matching_songs(stack, loaded):
+    events = [e for h in HOURS for e in hour_events(loaded, h)]
+    expected = expected_songplays(events, songs(loaded))
+
+    got = Counter(
+        rows(
+            stack,
+            "select start_time, user_id, level, song_id, artist_id, session_id, location, user_agent "
+            f"from songplays where {window('start_time')}",
+        )
+    )
+
+    assert got == expected
+    assert sum(expected.values()) > 100
+    assert any(key[3] is not None for key in expected), "the window should contain plays that match a song"
+
+
+def test_users_hold_each_users_latest_state(stack, loaded):
+    events = [e for h in HOURS for e in hour_events(loaded, h)]
+
+    got = {u: rest for u, *rest in rows(stack, "select user_id, first_name, last_name, gender, level from users")}
+
+    assert got == {u: list(v) for u, v in expected_users(events).items()}
+
+
+def test_time_has_one_row_per_play_start(stack, loaded):
+    events = [e for h in HOURS for e in hour_events(loaded, h)]
+
+    got = set(rows(stack, f"select start_time, hour, day, week, month, year, weekday from time where {window('start_time')}"))
+
+    assert got == expected_time(events)
+
+
+def test_songs_and_artists_hold_the_whole_catalogue(stack, loaded):
+    catalogue = songs(loaded)
+
+    assert rows(stack, "select count(*), count(distinct song_id) from songs") == [(len(catalogue), len(catalogue))]
+    got = {a: tuple(rest) for a, *rest in rows(stack, "select artist_id, name, location, latitude, longitude from artists")}
+    assert got == expected_artists(catalogue)
+
+
+def test_rerunning_an_hour_under_airflow_leaves_every_table_identical(stack, loaded, tmp_path):
+    before = {t: snapshot(stack, t) for t in STAR_TABLES}
+
+    outcome = runner.run_hour(stack, HOURS[1], tmp_path)
+
+    assert outcome.succeeded, outcome.log.read_text()[-3000:]
+    assert {t: snapshot(stack, t) for t in STAR_TABLES} == before
+
+
+def test_the_readme_demo_command_runs_on_synthetic_data(stack):
+    clean(stack)
+    env = {
+        **os.environ,
+        "SPARKIFY_HOME": str(stack.root),
+        "SPARKIFY_PG_PORT": str(stack.pg_port),
+        "SPARKIFY_S3_PORT": str(stack.s3_port),
+    }
+
+    done = subprocess.run(
+        [str(PROJECT / "sparkify"), "demo", "--start", "2018-11-15T10", "--end", "2018-11-15T12"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "2 hours run, 0 failed" in done.stdout
+    assert "2018-11-15T10   ok" in done.stdout and "2018-11-15T11   ok" in done.stdout
+    [(songplays,)] = rows(stack, "select count(*) from songplays")
+    assert songplays > 0

@@ -1,0 +1,151 @@
+"""The Redshift path, short of a Redshift server: the SQL rendered for a Redshift
+connection is checked by sqlglot's Redshift grammar and against what the COPY
+documentation requires (IAM role, JSONPaths, region, epoch-millisecond times)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from sparkify import sql_files
+from sparkify.warehouse import for_connection
+from sparkify.warehouse.base import render_load
+from sparkify.warehouse.redshift import RedshiftWarehouse, UnsafeLiteralError, song_objects_csv
+
+ROLE = "arn:aws:iam::123456789012:role/sparkify-redshift-copy"
+
+
+@pytest.fixture
+def redshift(monkeypatch) -> RedshiftWarehouse:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_REDSHIFT_TEST",
+        json.dumps({"conn_type": "redshift", "host": "example.redshift.amazonaws.com", "port": 5439, "schema": "dev"}),
+    )
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AWS_REDSHIFT_TEST",
+        json.dumps({"conn_type": "aws", "extra": {"role_arn": ROLE, "region_name": "us-west-2"}}),
+    )
+    backend = for_connection("redshift_test", aws_conn_id="aws_redshift_test")
+    assert isinstance(backend, RedshiftWarehouse)
+    return backend
+
+
+def parse_redshift(sql: str) -> list[exp.Expression]:
+    statements = sqlglot.parse(sql, read="redshift", error_level=sqlglot.ErrorLevel.RAISE)
+    assert statements and all(s is not None for s in statements)
+    return statements
+
+
+def normalized(sql: str) -> str:
+    return " ".join(sql.split()).lower()
+
+
+def test_backend_follows_the_connection_type(redshift):
+    from sparkify.warehouse.postgres import PostgresWarehouse
+
+    assert isinstance(for_connection("sparkify_warehouse"), PostgresWarehouse)
+
+
+def test_events_copy_uses_role_jsonpaths_region_and_epoch_millis(redshift):
+    sql = redshift.render_copy_events("udacity-dend", "log_data/2018/11/2018-11-15-events.json", "log_json_path.json")
+
+    [copy] = parse_redshift(sql)
+    assert isinstance(copy, exp.Copy)
+    text = normalized(sql)
+    assert "copy events_copy from 's3://udacity-dend/log_data/2018/11/2018-11-15-events.json'" in text
+    assert f"iam_role '{ROLE.lower()}'" in text
+    assert "format as json 's3://udacity-dend/log_json_path.json'" in text
+    assert "timeformat 'epochmillisecs'" in text
+    assert "region 'us-west-2'" in text
+    assert "access_key_id" not in text and "secret_access_key" not in text and "credentials" not in text
+
+
+def test_songs_copy_reads_a_manifest_with_json_auto(redshift):
+    sql = redshift.render_copy_songs("udacity-dend", "manifests/songs/2018-11-15T14.manifest")
+
+    [copy] = parse_redshift(sql)
+    assert isinstance(copy, exp.Copy)
+    text = normalized(sql)
+    assert "from 's3://udacity-dend/manifests/songs/2018-11-15t14.manifest'" in text
+    assert "format as json 'auto'" in text
+    assert " manifest " in text
+
+
+def test_song_manifest_lists_exactly_the_new_objects_as_mandatory(redshift):
+    keys = {"song_data/A/A/A/TRAAAAW128F429D538.json": '"e1"', "song_data/A/B/C/TRABCXX.json": '"e2"'}
+
+    manifest = json.loads(redshift.song_manifest("udacity-dend", keys))
+
+    assert manifest == {
+        "entries": [
+            {"url": "s3://udacity-dend/song_data/A/A/A/TRAAAAW128F429D538.json", "mandatory": True},
+            {"url": "s3://udacity-dend/song_data/A/B/C/TRABCXX.json", "mandatory": True},
+        ]
+    }
+    assert song_objects_csv(keys).splitlines()[0] == 'song_data/A/A/A/TRAAAAW128F429D538.json,"""e1"""'
+
+
+def test_copy_refuses_a_key_that_would_break_out_of_the_literal(redshift):
+    with pytest.raises(UnsafeLiteralError):
+        redshift.render_copy_events("udacity-dend", "log_data/x' iam_role 'arn:aws:iam::1:role/evil", "log_json_path.json")
+    with pytest.raises(UnsafeLiteralError):
+        redshift.render_copy_events("Not_A_Bucket!", "k.json", "log_json_path.json")
+
+
+def test_copy_needs_a_role_in_the_aws_connection(redshift, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_REDSHIFT_TEST", json.dumps({"conn_type": "aws", "extra": {"region_name": "us-west-2"}}))
+
+    with pytest.raises(UnsafeLiteralError, match="role_arn"):
+        redshift.render_copy_events("udacity-dend", "k.json", "log_json_path.json")
+
+
+def test_create_tables_renders_redshift_types_and_keys(redshift):
+    sql = sql_files.render("ddl/create_tables.sql", **redshift.ddl_placeholders())
+
+    statements = parse_redshift(sql)
+    assert len(statements) == 8
+    text = normalized(sql)
+    assert "sortkey (start_time)" in text and "distkey (song_id)" in text
+    assert " text" not in text.replace("long_text", ""), "Redshift text is varchar(256); long columns need varchar(65535)"
+
+
+@pytest.mark.parametrize(
+    "sql_file",
+    [
+        "stage/delete_staging_events.sql",
+        "stage/merge_staging_songs.sql",
+        "stage/redshift/create_events_copy.sql",
+        "stage/redshift/insert_staging_events.sql",
+        "stage/redshift/create_new_songs.sql",
+    ],
+)
+def test_redshift_stage_sql_parses(sql_file):
+    parse_redshift(sql_files.read(sql_file).replace("%(", "(").replace(")s", ")"))
+
+
+@pytest.mark.parametrize(
+    ("mode", "target", "select_file", "kwargs"),
+    [
+        ("replace-partition", "songplays", "load/songplays.sql", {"partition_column": "start_time"}),
+        ("upsert", "users", "load/users.sql", {"key_columns": ("user_id",), "order_column": "last_event_at"}),
+        ("upsert", "songs", "load/songs.sql", {"key_columns": ("song_id",)}),
+        ("upsert", "artists", "load/artists.sql", {"key_columns": ("artist_id",)}),
+        ("append", "time", "load/time.sql", {"key_columns": ("start_time",)}),
+        ("truncate-insert", "users", "load/users.sql", {}),
+    ],
+)
+def test_load_sql_parses_as_redshift(mode, target, select_file, kwargs):
+    script = render_load(mode, target=target, select_file=select_file, **kwargs)
+    bound = script.replace("%(data_interval_start)s", "'2018-11-15 14:00:00'").replace(
+        "%(data_interval_end)s", "'2018-11-15 15:00:00'"
+    )
+
+    statements = parse_redshift(bound)
+
+    kinds = {type(s) for s in statements}
+    assert exp.Insert in kinds
+    assert not any(isinstance(s, exp.Command) for s in statements), "a statement fell back to an unparsed command"
+    assert "on conflict" not in normalized(script), "Redshift has no ON CONFLICT"
