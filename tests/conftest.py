@@ -36,8 +36,7 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "
 @pytest.fixture(scope="session")
 def stack():
     STACK.up()
-    yield STACK
-    STACK.destroy()
+    return STACK
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +44,10 @@ def real_data() -> Path:
     if not (SHARED_DATA / "log_data").is_dir():
         pytest.skip(f"the real Sparkify dataset is not at {SHARED_DATA}")
     return SHARED_DATA
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import shutil
+
+    STACK.down()
+    shutil.rmtree(_ROOT, ignore_errors=True)
