@@ -8,7 +8,9 @@ dimensions `users`, `songs`, `artists` and `time`.
 - **Partition**: the run for data interval [H, H+1) handles exactly the events with
   H <= ts < H+1 from that day's log object; rerunning it replaces that hour and
   nothing else.
-- **Songs**: only objects that are new or changed since they were staged are read.
+- **Songs**: only objects that are new or changed since they were staged are read;
+  with the variable `sparkify_song_queue` (an SQS queue receiving the bucket's
+  ObjectCreated notifications) they are found without listing the catalogue.
 - **Backend**: the `sparkify_warehouse` connection's type (`postgres` or `redshift`)
   picks how staging runs; the rest is the same SQL.
 - **Settings**: the bucket comes from the Airflow variable `sparkify_bucket`.
@@ -31,6 +33,8 @@ from sparkify.operators import (
 )
 
 BUCKET = "{{ var.value.sparkify_bucket }}"
+# Optional: the SQS queue with the bucket's ObjectCreated notifications for song_data/.
+SONG_QUEUE = "{{ var.value.get('sparkify_song_queue', '') }}"
 DAY_LOG_KEY = "log_data/{{ data_interval_start.strftime('%Y/%m/%Y-%m-%d') }}-events.json"
 
 # The local stack (./sparkify) shortens the wait so a failing demo hour ends in seconds.
@@ -59,7 +63,7 @@ with DAG(
     create_tables = CreateTablesOperator(task_id="create_tables")
 
     stage_events = StageEventsOperator(task_id="stage_events", bucket=BUCKET, key=DAY_LOG_KEY)
-    stage_songs = StageSongsOperator(task_id="stage_songs", bucket=BUCKET, prefix="song_data/")
+    stage_songs = StageSongsOperator(task_id="stage_songs", bucket=BUCKET, prefix="song_data/", queue_name=SONG_QUEUE)
 
     load_songplays = LoadFactOperator(
         task_id="load_songplays", table="songplays", select_sql="load/songplays.sql", partition_column="start_time"

@@ -33,7 +33,7 @@ def clean(stack: LocalStack) -> None:
 
 
 def put(stack: LocalStack, key: str, body: str | bytes) -> None:
-    client = dataset.s3_client(stack)
+    client = dataset.aws_client(stack, "s3")
     client.put_object(Bucket=BUCKET, Key=key, Body=body.encode() if isinstance(body, str) else body)
 
 
@@ -104,6 +104,21 @@ def ms(hour: datetime, minutes: float = 0) -> int:
     return int(hour.timestamp() * 1000 + minutes * 60_000)
 
 
+class _EnvironmentVariables:
+    """``var.value`` in templates, read from ``AIRFLOW_VAR_*`` as Airflow would."""
+
+    def get(self, name: str, default=None):
+        import os
+
+        return os.environ.get(f"AIRFLOW_VAR_{name.upper()}", default)
+
+    def __getattr__(self, name: str):
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+
 def hourly_dag():
     from airflow.dag_processing.dagbag import DagBag
 
@@ -114,12 +129,9 @@ def run_hour_in_process(hour: datetime, dag=None) -> None:
     """Executes the hourly DAG's own tasks for ``hour`` in dependency order, in this process
     (templates rendered as Airflow would), for fast tests of the SQL and operators."""
     import copy
-    from types import SimpleNamespace
-
-    from sparkify.local.stack import BUCKET
 
     dag = dag or hourly_dag()
-    context = {**context_for(hour), "var": {"value": SimpleNamespace(sparkify_bucket=BUCKET)}}
+    context = {**context_for(hour), "var": {"value": _EnvironmentVariables()}}
     done: set[str] = set()
     while len(done) < len(dag.tasks):
         for task in dag.tasks:

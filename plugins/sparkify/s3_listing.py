@@ -1,19 +1,92 @@
-"""Listing S3 objects with their ETags (the S3 hook's listing returns keys only)."""
+"""Finding the song objects a run must stage: by listing the catalogue, or from the
+bucket's S3 event notifications delivered to an SQS queue.
+
+Listing costs a request per 1,000 keys (the whole catalogue, every hour); the queue
+costs one request when nothing is new, so an hour's song work follows the new data.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import unquote_plus
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+# SQS hands out at most 10 messages a call and deletes at most 10 a batch.
+_SQS_BATCH = 10
+
+
+def normalize_etag(etag: str) -> str:
+    """Listings quote ETags, event notifications do not."""
+    return etag.strip('"')
 
 
 def list_etags(s3: S3Hook, bucket: str, prefix: str, suffix: str = "") -> dict[str, str]:
     """Key -> ETag of every object under ``prefix`` whose key ends with ``suffix``."""
     paginator = s3.get_conn().get_paginator("list_objects_v2")
     return {
-        item["Key"]: item["ETag"]
+        item["Key"]: normalize_etag(item["ETag"])
         for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
         for item in page.get("Contents", ())
         if item["Key"].endswith(suffix)
     }
+
+
+@dataclass
+class Notifications:
+    """Objects named by the messages drained from the queue, and the messages' receipts."""
+
+    objects: dict[str, str] = field(default_factory=dict)
+    receipts: list[str] = field(default_factory=list)
+
+
+class ObjectCreatedQueue:
+    """An SQS queue that receives the bucket's ``s3:ObjectCreated:*`` notifications.
+
+    Messages are deleted only by :meth:`acknowledge`, after the objects they name are
+    staged and committed; a run that fails leaves them to reappear after the queue's
+    visibility timeout, so no new object is lost.
+
+    :param sqs: a boto3 SQS client
+    :param queue_name: the queue's name
+    """
+
+    def __init__(self, sqs, queue_name: str) -> None:
+        self.sqs = sqs
+        self.url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+
+    def drain(self, bucket: str, prefix: str, suffix: str = "") -> Notifications:
+        found = Notifications()
+        while True:
+            messages = self.sqs.receive_message(
+                QueueUrl=self.url, MaxNumberOfMessages=_SQS_BATCH, WaitTimeSeconds=0
+            ).get("Messages", [])
+            if not messages:
+                return found
+            for message in messages:
+                found.receipts.append(message["ReceiptHandle"])
+                for key, etag in _created_objects(json.loads(message["Body"]), bucket):
+                    if key.startswith(prefix) and key.endswith(suffix):
+                        found.objects[key] = etag
+
+    def acknowledge(self, receipts: Iterable[str]) -> None:
+        receipts = list(receipts)
+        for start in range(0, len(receipts), _SQS_BATCH):
+            batch = receipts[start : start + _SQS_BATCH]
+            self.sqs.delete_message_batch(
+                QueueUrl=self.url, Entries=[{"Id": str(n), "ReceiptHandle": r} for n, r in enumerate(batch)]
+            )
+
+
+def _created_objects(body: dict, bucket: str) -> Iterable[tuple[str, str]]:
+    # S3's test event ("s3:TestEvent") and other buckets' records name nothing to stage.
+    for record in body.get("Records", ()):
+        if not record.get("eventName", "").startswith("ObjectCreated:"):
+            continue
+        s3 = record["s3"]
+        if s3["bucket"]["name"] == bucket:
+            yield unquote_plus(s3["object"]["key"]), normalize_etag(s3["object"].get("eTag", ""))

@@ -1,4 +1,4 @@
-"""The commands behind ``./sparkify``."""
+"""Sparkify's hourly warehouse pipeline on an embedded PostgreSQL + S3 stack (./sparkify)."""
 
 from __future__ import annotations
 
@@ -68,14 +68,18 @@ def cmd_sql(args) -> int:
     return 0
 
 
-def cmd_airflow(args) -> int:
+def cmd_airflow(rest: list[str]) -> int:
     from sparkify.local.runner import AIRFLOW
 
-    return subprocess.call([AIRFLOW, *args.rest], env=airflow_environment(project_stack()))
+    return subprocess.call([AIRFLOW, *rest], env=airflow_environment(project_stack()))
 
 
-def cmd_test(args) -> int:
-    return subprocess.call([sys.executable, "-m", "pytest", *args.rest], cwd=PROJECT_ROOT)
+def cmd_test(rest: list[str]) -> int:
+    return subprocess.call([sys.executable, "-m", "pytest", *rest], cwd=PROJECT_ROOT)
+
+
+# Commands whose arguments all belong to another program.
+PASSTHROUGH = {"airflow": cmd_airflow, "test": cmd_test}
 
 
 def synthetic_dataset(stack: LocalStack, start: datetime, end: datetime) -> Path:
@@ -116,6 +120,9 @@ def cmd_demo(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in PASSTHROUGH:
+        return PASSTHROUGH[argv[0]](argv[1:])
     parser = argparse.ArgumentParser(prog="sparkify", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the real DAG for a window of hours on the embedded stack")
@@ -130,13 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     sql = sub.add_parser("sql", help="run a query on the local warehouse, print CSV")
     sql.add_argument("query")
     sql.set_defaults(func=cmd_sql)
-    for name, func, text in (
-        ("airflow", cmd_airflow, "the Airflow CLI with the local stack's environment"),
-        ("test", cmd_test, "run the test suite (arguments go to pytest)"),
-    ):
-        p = sub.add_parser(name, help=text, add_help=False)
-        p.add_argument("rest", nargs=argparse.REMAINDER)
-        p.set_defaults(func=func)
+    sub.add_parser("airflow", help="the Airflow CLI with the local stack's environment (arguments go to airflow)")
+    sub.add_parser("test", help="run the test suite (arguments go to pytest)")
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from sparkify.local.stack import BUCKET, DATABASE, PG_USER, REGION, LocalStack
+from sparkify.local.stack import BUCKET, DATABASE, PG_USER, REGION, SONG_QUEUE, LocalStack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
@@ -37,7 +37,7 @@ def airflow_environment(stack: LocalStack, base: dict[str, str] | None = None) -
             "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
@@ -49,6 +49,7 @@ def airflow_environment(stack: LocalStack, base: dict[str, str] | None = None) -
             "AIRFLOW_CONN_SPARKIFY_WAREHOUSE": json.dumps(warehouse_connection(stack)),
             "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(aws_connection(stack)),
             "AIRFLOW_VAR_SPARKIFY_BUCKET": BUCKET,
+            "AIRFLOW_VAR_SPARKIFY_SONG_QUEUE": SONG_QUEUE,
             "SPARKIFY_RETRY_DELAY_SECONDS": "2",
             # moto accepts any key pair; real AWS takes them from the connection or the instance role.
             "AWS_ACCESS_KEY_ID": "local",

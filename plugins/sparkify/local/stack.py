@@ -21,6 +21,8 @@ from pathlib import Path
 
 DATABASE = "sparkify"
 BUCKET = "sparkify-local"
+# Receives the bucket's ObjectCreated notifications for song_data/, as in production.
+SONG_QUEUE = "sparkify-song-objects"
 REGION = "us-west-2"
 # The PostgreSQL role that owns the local cluster; trust authentication on loopback only.
 PG_USER = "postgres"

@@ -6,34 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from sparkify import sql_files
 from sparkify.local.runner import HourOutcome
 from sparkify.local.stack import LocalStack
 from sparkify.local.warehouse_admin import run_query
 from sparkify.warehouse import schema
 
-PER_HOUR_SQL = """
-with staged as (
-    select batch_hour as hour, count(*) as events, sum(case when page = 'NextSong' then 1 else 0 end) as plays
-    from staging_events
-    where batch_hour >= %(start)s and batch_hour < %(end)s
-    group by batch_hour
-),
-loaded as (
-    select date_trunc('hour', start_time) as hour, count(*) as songplays, count(song_id) as matched
-    from songplays
-    where start_time >= %(start)s and start_time < %(end)s
-    group by 1
-)
-select
-    coalesce(staged.hour, loaded.hour) as hour,
-    coalesce(staged.events, 0),
-    coalesce(staged.plays, 0),
-    coalesce(loaded.songplays, 0),
-    coalesce(loaded.matched, 0)
-from staged
-full outer join loaded on loaded.hour = staged.hour
-order by 1
-"""
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
@@ -52,9 +30,12 @@ def render(
         _, rows = run_query(stack, f"select count(*) from {schema.table(table)}")
         counts.append((table, rows[0][0]))
     window = {"start": start.replace(tzinfo=None), "end": end.replace(tzinfo=None)}
-    _, per_hour = run_query(stack, PER_HOUR_SQL, window)
-    state = {o.hour.replace(tzinfo=None): ("ok" if o.succeeded else "FAILED") for o in outcomes}
-    hour_rows = [(f"{h:%Y-%m-%dT%H}", state.get(h, "-"), e, p, s, m) for h, e, p, s, m in per_hour]
+    _, per_hour = run_query(stack, sql_files.read("report/demo_hours.sql"), window)
+    counts_by_hour = {h: rest for h, *rest in per_hour}
+    hour_rows = [
+        (f"{o.hour:%Y-%m-%dT%H}", "ok" if o.succeeded else "FAILED", *counts_by_hour.get(o.hour.replace(tzinfo=None), (0, 0, 0, 0)))
+        for o in outcomes
+    ]
     failed = sum(1 for o in outcomes if not o.succeeded)
     return "\n".join(
         [

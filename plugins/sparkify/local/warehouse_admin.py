@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sparkify.local.stack import DATABASE, PG_USER, LocalStack
-from sparkify.warehouse import schema
+from sparkify import sql_files
 
 
 def connect(stack: LocalStack):
@@ -32,9 +32,6 @@ def drop_all_tables(stack: LocalStack) -> None:
     conn = connect(stack)
     try:
         with conn, conn.cursor() as cursor:
-            for table in schema.TABLE_COLUMNS:
-                cursor.execute(f"drop table if exists {schema.table(table)}")
-            cursor.execute("drop type if exists event_record")
-            cursor.execute("drop type if exists song_record")
+            cursor.execute(sql_files.read("ddl/drop_tables.sql"))
     finally:
         conn.close()

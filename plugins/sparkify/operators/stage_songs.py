@@ -6,17 +6,24 @@ from airflow.sdk import BaseOperator
 class StageSongsOperator(BaseOperator):
     """Stages the song objects that are new or changed since they were last staged.
 
-    The catalogue is listed (keys and ETags, no object reads) and compared with the
-    objects already recorded in ``staging_song_objects``; only the difference is read,
-    so an hour with no new songs costs one listing.
+    With ``queue_name``, new objects come from the bucket's S3 event notifications in
+    that SQS queue, so an hour with no new songs costs one queue request. The
+    catalogue is listed instead (keys and ETags, no object reads) and compared with
+    ``staging_song_objects`` when there is no queue, while nothing has been staged yet,
+    and in the run of ``listing_hour`` each day: that daily reconciliation catches
+    objects whose notification never came (S3 does not promise every one, and bulk
+    loads may go in without them). Either way only the difference is read.
 
     :param bucket: S3 bucket of the song objects (templated)
     :param prefix: key prefix of the song objects (templated)
+    :param queue_name: SQS queue with the bucket's ObjectCreated notifications; empty
+        to list the catalogue every run (templated)
+    :param listing_hour: UTC hour whose run lists the catalogue even with a queue
     :param warehouse_conn_id: the warehouse connection (templated)
     :param aws_conn_id: the AWS connection (templated)
     """
 
-    template_fields = ("bucket", "prefix", "warehouse_conn_id", "aws_conn_id")
+    template_fields = ("bucket", "prefix", "queue_name", "warehouse_conn_id", "aws_conn_id")
     ui_color = "#d9ead3"
 
     def __init__(
@@ -24,6 +31,8 @@ class StageSongsOperator(BaseOperator):
         *,
         bucket: str,
         prefix: str = "song_data/",
+        queue_name: str = "",
+        listing_hour: int = 0,
         warehouse_conn_id: str = "sparkify_warehouse",
         aws_conn_id: str = "aws_default",
         **kwargs,
@@ -31,27 +40,40 @@ class StageSongsOperator(BaseOperator):
         super().__init__(**kwargs)
         self.bucket = bucket
         self.prefix = prefix
+        self.queue_name = queue_name
+        self.listing_hour = listing_hour
         self.warehouse_conn_id = warehouse_conn_id
         self.aws_conn_id = aws_conn_id
 
     def execute(self, context) -> int:
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+        from airflow.providers.amazon.aws.hooks.sqs import SqsHook
 
         from sparkify import warehouse
-        from sparkify.s3_listing import list_etags
+        from sparkify.s3_listing import Notifications, ObjectCreatedQueue, list_etags
 
         s3 = S3Hook(aws_conn_id=self.aws_conn_id)
         backend = warehouse.for_connection(self.warehouse_conn_id, self.aws_conn_id)
-        listed = list_etags(s3, self.bucket, self.prefix, suffix=".json")
+        queue = ObjectCreatedQueue(SqsHook(aws_conn_id=self.aws_conn_id).get_conn(), self.queue_name) if self.queue_name else None
+        window = warehouse.HourWindow.from_context(context)
         loaded = backend.loaded_song_objects()
-        pending = {key: etag for key, etag in listed.items() if loaded.get(key) != etag}
-        result = backend.stage_songs(s3, self.bucket, pending, warehouse.HourWindow.from_context(context))
+        notified = queue.drain(self.bucket, self.prefix, suffix=".json") if queue is not None else Notifications()
+        if queue is not None and loaded and window.start.hour != self.listing_hour:
+            candidates, source = notified.objects, f"queue {self.queue_name}"
+        else:
+            # The listing sees every object, including those the drained notifications name.
+            candidates, source = list_etags(s3, self.bucket, self.prefix, suffix=".json"), "listing"
+        pending = {key: etag for key, etag in candidates.items() if loaded.get(key) != etag}
+        result = backend.stage_songs(s3, self.bucket, pending, window)
+        if queue is not None:
+            queue.acknowledge(notified.receipts)
         self.log.info(
-            "Song objects under s3://%s/%s: %d listed, %d already staged, %d staged now (%d rows)",
+            "Song objects under s3://%s/%s from the %s: %d found, %d already staged, %d staged now (%d rows)",
             self.bucket,
             self.prefix,
-            len(listed),
-            len(listed) - len(pending),
+            source,
+            len(candidates),
+            len(candidates) - len(pending),
             result.objects,
             result.rows,
         )

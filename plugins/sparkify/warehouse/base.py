@@ -133,14 +133,6 @@ class Warehouse(ABC):
         with self.transaction() as cursor:
             return self.execute_script(cursor, sql, window.params)
 
-    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> tuple[list[str], list[tuple]]:
-        """Column names and rows of one read-only statement."""
-        with self.transaction() as cursor:
-            cursor.execute(sql, params)
-            if cursor.description is None:
-                return [], []
-            return [d[0] for d in cursor.description], cursor.fetchall()
-
 
 def render_load(
     mode: str,
