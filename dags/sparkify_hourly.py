@@ -82,8 +82,10 @@ with DAG(
     load_artists = LoadDimensionOperator(
         task_id="load_artists", table="artists", select_sql="load/artists.sql", mode="upsert", key_columns=("artist_id",)
     )
-    load_time = LoadDimensionOperator(
-        task_id="load_time", table="time", select_sql="load/time.sql", mode="append", key_columns=("start_time",)
+    # time rows belong to the hour of the plays they describe, so the hour is replaced
+    # like the fact's: a rerun over corrected data leaves no stale start_time behind.
+    load_time = LoadFactOperator(
+        task_id="load_time", table="time", select_sql="load/time.sql", partition_column="start_time"
     )
 
     end = EmptyOperator(task_id="end")

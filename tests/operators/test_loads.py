@@ -154,3 +154,15 @@ def test_the_hour_after_a_rerun_sees_the_same_warehouse_as_a_single_run(stack, l
     run_hour_in_process(H10)
 
     assert {t: snapshot(stack, t) for t in STAR_TABLES} == once
+
+
+def test_a_rerun_over_corrected_data_leaves_no_stale_time_row(stack, level_change):
+    from helpers import run_hour_in_process
+
+    run_hour_in_process(H10)
+    put(stack, DAY_KEY, event_lines([event(ms(H10, 5), "7")]))
+
+    run_hour_in_process(H10)
+
+    assert rows(stack, "select count(*) from time") == [(1,)]
+    assert rows(stack, "select count(*) from songplays") == [(1,)]

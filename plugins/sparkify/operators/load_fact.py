@@ -4,7 +4,8 @@ from airflow.sdk import BaseOperator
 
 
 class LoadFactOperator(BaseOperator):
-    """Replaces the run's hour of a fact table with the rows of a SELECT, in one transaction.
+    """Replaces the run's hour of a table partitioned by time (the fact, and the time
+    rows of its plays) with the rows of a SELECT, in one transaction.
 
     :param table: target table, from the warehouse allow-list
     :param select_sql: a file under ``sql/`` whose SELECT yields the table's columns in order
