@@ -2,8 +2,10 @@
 ### sparkify_hourly
 
 Every hour, stages that hour's listening events and any new song objects from S3
-into the warehouse, then loads the star schema: the fact `songplays` and the
-dimensions `users`, `songs`, `artists` and `time`.
+into the warehouse, validates them with Great Expectations (the `validate_staging`
+gate: a failed critical expectation stops the hour before any load), then loads the
+star schema: the fact `songplays` and the dimensions `users`, `songs`, `artists` and
+`time`.
 
 - **Partition**: the run for data interval [H, H+1) handles exactly the events with
   H <= ts < H+1 from that day's log object; rerunning it replaces that hour and
@@ -21,7 +23,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta, timezone
 
-from airflow.sdk import DAG, CronDataIntervalTimetable, chain, cross_downstream
+from airflow.sdk import DAG, CronDataIntervalTimetable, TaskGroup, chain
 from airflow.providers.standard.operators.empty import EmptyOperator
 
 from sparkify.operators import (
@@ -30,6 +32,7 @@ from sparkify.operators import (
     LoadFactOperator,
     StageEventsOperator,
     StageSongsOperator,
+    ValidateCheckpointOperator,
 )
 
 BUCKET = "{{ var.value.sparkify_bucket }}"
@@ -88,11 +91,18 @@ with DAG(
         task_id="load_time", table="time", select_sql="load/time.sql", partition_column="start_time"
     )
 
+    with TaskGroup(group_id="validate_staging", tooltip="GX gate: staged data may be loaded") as validate_staging:
+        validate_events = ValidateCheckpointOperator(
+            task_id="staging_events", checkpoint_name="staging_events_hour", hourly_table="staging_events"
+        )
+        validate_songs = ValidateCheckpointOperator(task_id="staging_songs", checkpoint_name="staging_songs_catalogue")
+
     end = EmptyOperator(task_id="end")
 
     loads = [load_songplays, load_users, load_songs, load_artists, load_time]
-    # Every load waits for both stage steps: the staging quality gate goes in between.
-    stages = [stage_events, stage_songs]
-    create_tables >> stages
-    cross_downstream(stages, loads)
+    create_tables >> [stage_events, stage_songs]
+    stage_events >> validate_events
+    stage_songs >> validate_songs
+    # No load starts before the whole staging gate has passed.
+    validate_staging >> loads
     chain(loads, end)

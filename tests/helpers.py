@@ -119,6 +119,16 @@ class _EnvironmentVariables:
         return value
 
 
+class _XComRecorder:
+    """The task instance's XCom push, kept in memory."""
+
+    def __init__(self):
+        self.pushed = {}
+
+    def xcom_push(self, key, value):
+        self.pushed[key] = value
+
+
 def hourly_dag():
     from airflow.dag_processing.dagbag import DagBag
 
@@ -131,7 +141,7 @@ def run_hour_in_process(hour: datetime, dag=None) -> None:
     import copy
 
     dag = dag or hourly_dag()
-    context = {**context_for(hour), "var": {"value": _EnvironmentVariables()}}
+    context = {**context_for(hour), "var": {"value": _EnvironmentVariables()}, "ti": _XComRecorder(), "params": {}}
     done: set[str] = set()
     while len(done) < len(dag.tasks):
         for task in dag.tasks:

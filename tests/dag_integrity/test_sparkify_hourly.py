@@ -38,16 +38,22 @@ def test_dag_folder_imports_without_errors(dagbag):
     assert "sparkify_hourly" in dagbag.dag_ids
 
 
-def test_task_graph_is_stage_then_load(dag):
+def test_task_graph_is_stage_then_gate_then_load(dag):
     edges = {(t.task_id, d) for t in dag.tasks for d in t.downstream_task_ids}
-    stages = {"stage_events", "stage_songs"}
+    gates = {"validate_staging.staging_events", "validate_staging.staging_songs"}
     loads = {"load_songplays", "load_users", "load_songs", "load_artists", "load_time"}
     expected = (
-        {("create_tables", s) for s in stages}
-        | {(s, load) for s in stages for load in loads}
+        {("create_tables", "stage_events"), ("create_tables", "stage_songs")}
+        | {("stage_events", "validate_staging.staging_events"), ("stage_songs", "validate_staging.staging_songs")}
+        | {(g, load) for g in gates for load in loads}
         | {(load, "end") for load in loads}
     )
     assert edges == expected
+
+
+def test_gates_are_not_retried(dag):
+    for task_id in ("validate_staging.staging_events", "validate_staging.staging_songs"):
+        assert dag.get_task(task_id).retries == 0
 
 
 def test_default_args():

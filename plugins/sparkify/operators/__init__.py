@@ -5,6 +5,7 @@ from sparkify.operators.load_dimension import LoadDimensionOperator
 from sparkify.operators.load_fact import LoadFactOperator
 from sparkify.operators.stage_events import StageEventsOperator
 from sparkify.operators.stage_songs import StageSongsOperator
+from sparkify.operators.validate_checkpoint import ValidateCheckpointOperator
 
 __all__ = [
     "CreateTablesOperator",
@@ -12,4 +13,5 @@ __all__ = [
     "LoadFactOperator",
     "StageEventsOperator",
     "StageSongsOperator",
+    "ValidateCheckpointOperator",
 ]

@@ -128,6 +128,13 @@ class Warehouse(ABC):
             cursor.execute(sql_files.read("stage/select_staged_song_objects.sql"))
             return dict(cursor.fetchall())
 
+    def hour_has_rows(self, table: str, window: HourWindow) -> bool:
+        """Whether ``table`` holds rows of the window's hour (its ``batch_hour`` column)."""
+        schema.column(table, "batch_hour")
+        with self.transaction() as cursor:
+            cursor.execute(sql_files.render("quality/count_batch_rows.sql", table=table).strip().rstrip(";"), window.params)
+            return cursor.fetchone()[0] > 0
+
     def load(self, sql: str, window: HourWindow) -> int:
         """Runs a load script (see ``sql/load/modes/``) in one transaction; returns rows inserted."""
         with self.transaction() as cursor:

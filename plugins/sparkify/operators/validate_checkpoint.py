@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from great_expectations_provider.operators.validate_checkpoint import GXValidateCheckpointOperator
+
+
+class ValidateCheckpointOperator(GXValidateCheckpointOperator):
+    """A quality gate: runs a checkpoint committed in ``gx/`` on the run's batch, through
+    the GX provider, and decides whether the hour's data may flow on.
+
+    A failed ``critical`` expectation fails the task at once (no retries: waiting does
+    not change the data), so nothing downstream runs; failed ``warning`` expectations
+    are logged and the data flows on. Either way the task log names each failed
+    expectation with its column, severity and unexpected count, and links the
+    validation's Data Docs page. An hourly checkpoint whose hour has no rows has
+    nothing to validate and passes.
+
+    :param checkpoint_name: a checkpoint in ``gx/checkpoints/``
+    :param hourly_table: for a checkpoint whose batch is one hour, the table whose
+        ``batch_hour`` column selects it; None for a whole-table checkpoint
+    :param warehouse_conn_id: the warehouse connection GX validates in
+    """
+
+    ui_color = "#f4cccc"
+
+    def __init__(
+        self,
+        *,
+        checkpoint_name: str,
+        hourly_table: str | None = None,
+        warehouse_conn_id: str = "sparkify_warehouse",
+        **kwargs,
+    ) -> None:
+        kwargs.setdefault("retries", 0)
+        super().__init__(
+            configure_checkpoint=_bound_at_execute,
+            context_type="file",
+            configure_file_data_context=_bound_at_execute,
+            **kwargs,
+        )
+        self.checkpoint_name = checkpoint_name
+        self.hourly_table = hourly_table
+        self.warehouse_conn_id = warehouse_conn_id
+        self._gx_context = None
+        self._result = None
+
+    def _open_context(self):
+        from sparkify.quality.context import open_context
+
+        self._gx_context = open_context(self.warehouse_conn_id)
+        return self._gx_context
+
+    def _get_checkpoint(self, gx_context):
+        return _RecordingCheckpoint(gx_context.checkpoints.get(self.checkpoint_name), self)
+
+    def execute(self, context) -> None:
+        from great_expectations_provider.common.errors import GXValidationFailed
+
+        from sparkify import warehouse
+        from sparkify.quality.context import quiet_gx_logging
+
+        quiet_gx_logging()
+        # Bound here, not in __init__: Airflow runs a copy of the task, and the result
+        # must land on the instance that reports it.
+        self.configure_file_data_context = self._open_context
+        self.configure_checkpoint = self._get_checkpoint
+        window = warehouse.HourWindow.from_context(context)
+        if self.hourly_table is not None:
+            if not warehouse.for_connection(self.warehouse_conn_id).hour_has_rows(self.hourly_table, window):
+                self.log.info("No %s rows for [%s, %s): nothing to validate", self.hourly_table, window.start, window.end)
+                return
+            self.batch_parameters = {"batch_hour": str(window.params["data_interval_start"])}
+        try:
+            super().execute(context)
+        except GXValidationFailed:
+            if self._report() == "critical":
+                raise
+        else:
+            self._report()
+
+    def _report(self) -> str | None:
+        """Logs each failed expectation and the Data Docs pages; returns the worst severity."""
+        from sparkify.quality.report import describe
+
+        report = describe(self._result, self._gx_context)
+        for line in report.lines:
+            self.log.warning(line) if report.worst else self.log.info(line)
+        return report.worst
+
+
+def _bound_at_execute(*args):
+    raise RuntimeError("replaced by ValidateCheckpointOperator.execute")
+
+
+class _RecordingCheckpoint:
+    """The checkpoint as the provider runs it, keeping the full result (with each
+    expectation's severity) that the provider reduces to a dict."""
+
+    def __init__(self, checkpoint, operator: ValidateCheckpointOperator) -> None:
+        self._checkpoint = checkpoint
+        self._operator = operator
+
+    def run(self, **kwargs):
+        self._operator._result = self._checkpoint.run(**kwargs)
+        return self._operator._result

@@ -1,0 +1,1 @@
+"""Data quality with Great Expectations: the file context in gx/ and the gates."""

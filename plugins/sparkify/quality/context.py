@@ -1,0 +1,50 @@
+"""The GX file context committed in ``gx/``, pointed at the warehouse connection.
+
+``gx/great_expectations.yml`` names the warehouse only as ``${SPARKIFY_WAREHOUSE_URL}``;
+the URL is built here, in the task's process, from the Airflow connection, so no
+credential is ever written under ``gx/``. A ``redshift`` connection gives a
+sqlalchemy-redshift URL, a ``postgres`` one a psycopg2 URL: the same suites run on both.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+GX_ROOT = Path(__file__).resolve().parents[3]
+WAREHOUSE_URL_VARIABLE = "SPARKIFY_WAREHOUSE_URL"
+_DRIVERS = {"postgres": "postgresql+psycopg2", "postgresql": "postgresql+psycopg2", "redshift": "redshift+psycopg2"}
+
+
+def warehouse_url(conn_id: str):
+    """A SQLAlchemy URL for the Airflow connection ``conn_id`` (password escaped by SQLAlchemy)."""
+    from airflow.sdk import BaseHook
+    from sqlalchemy.engine import URL
+
+    conn = BaseHook.get_connection(conn_id)
+    if conn.conn_type not in _DRIVERS:
+        raise ValueError(f"connection {conn_id!r} has type {conn.conn_type!r}; GX gates need postgres or redshift")
+    return URL.create(
+        _DRIVERS[conn.conn_type],
+        username=conn.login or None,
+        password=conn.password or None,
+        host=conn.host or None,
+        port=conn.port or None,
+        database=conn.schema or None,
+    )
+
+
+def quiet_gx_logging() -> None:
+    """Call before great_expectations is first imported: its import logs hundreds of
+    INFO lines ("Skipping registering function") that bury the task log."""
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+def open_context(conn_id: str):
+    """The file context in gx/, with the warehouse URL set for its data source."""
+    quiet_gx_logging()
+    os.environ[WAREHOUSE_URL_VARIABLE] = warehouse_url(conn_id).render_as_string(hide_password=False)
+    import great_expectations as gx
+
+    return gx.get_context(mode="file", project_root_dir=str(GX_ROOT))

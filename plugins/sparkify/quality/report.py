@@ -1,0 +1,45 @@
+"""What a gate tells people about a checkpoint result: each failed expectation with
+its column, severity and unexpected count, and the Data Docs page of each validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SEVERITY_ORDER = ("info", "warning", "critical")
+
+
+@dataclass
+class GateReport:
+    worst: str | None = None
+    lines: list[str] = field(default_factory=list)
+    docs_pages: list[str] = field(default_factory=list)
+
+
+def _severity(expectation_config) -> str:
+    severity = expectation_config.severity
+    return str(getattr(severity, "value", severity)).lower()
+
+
+def describe(result, gx_context) -> GateReport:
+    report = GateReport()
+    for identifier, validation in result.run_results.items():
+        suite = validation.suite_name
+        statistics = validation.statistics
+        pages = gx_context.get_docs_sites_urls(resource_identifier=identifier)
+        page = next((p["site_url"] for p in pages if p.get("site_url")), None)
+        report.docs_pages.extend([page] if page else [])
+        report.lines.append(
+            f"Suite {suite}: {statistics['successful_expectations']} of {statistics['evaluated_expectations']} "
+            f"expectations passed; Data Docs: {page or 'not built'}"
+        )
+        for outcome in validation.results:
+            if outcome.success:
+                continue
+            config = outcome.expectation_config
+            severity = _severity(config)
+            if report.worst is None or SEVERITY_ORDER.index(severity) > SEVERITY_ORDER.index(report.worst):
+                report.worst = severity
+            what = config.kwargs.get("column") or ", ".join(config.kwargs.get("column_list", [])) or config.description or ""
+            unexpected = outcome.result.get("unexpected_count", outcome.result.get("observed_value"))
+            report.lines.append(f"  FAILED [{severity}] {config.type} ({what}): unexpected {unexpected}")
+    return report

@@ -1,0 +1,98 @@
+"""The staging gate: real GX checkpoints from gx/, run by the GX provider's operator,
+on the real local PostgreSQL. A critical failure stops the hour before any load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from great_expectations_provider.common.errors import GXValidationFailed
+from helpers import clean, event, event_lines, ms, put, put_songs, rows, run_hour_in_process, song, utc
+
+pytestmark = pytest.mark.integration
+
+H = utc("2018-11-15T10:00")
+DAY_KEY = "log_data/2018/11/2018-11-15-events.json"
+
+
+@pytest.fixture
+def fresh(stack):
+    clean(stack)
+    put_songs(stack, [song("SOONE")])
+    return stack
+
+
+def a_good_hour(count: int = 6) -> list[dict]:
+    return [event(ms(H, n), "7", itemInSession=n) for n in range(count)]
+
+
+def test_a_clean_hour_passes_the_gate_and_is_loaded(fresh):
+    put(fresh, DAY_KEY, event_lines(a_good_hour()))
+
+    run_hour_in_process(H)
+
+    assert rows(fresh, "select count(*) from songplays") == [(6,)]
+
+
+def test_a_warning_only_hour_flows_on(fresh, capsys):
+    put(fresh, DAY_KEY, event_lines(a_good_hour(2)))  # below the usual volume: a warning
+
+    run_hour_in_process(H)
+
+    assert rows(fresh, "select count(*) from songplays") == [(2,)]
+    assert "FAILED [warning] expect_table_row_count_to_be_between" in capsys.readouterr().out
+
+
+def test_an_hour_with_no_events_passes_without_validating(fresh, capsys):
+    run_hour_in_process(H)
+
+    assert "No staging_events rows for" in capsys.readouterr().out
+    assert rows(fresh, "select count(*) from songplays") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("bad_event", "failed"),
+    [
+        ({"level": "gold"}, "expect_column_values_to_be_in_set (level)"),
+        ({"page": "Teleport"}, "expect_column_values_to_be_in_set (page)"),
+        ({"userId": ""}, "unexpected_rows_expectation (Every NextSong event names its user"),
+        ({"length": -3.0}, "unexpected_rows_expectation (Every NextSong event has a positive song length"),
+        ({"itemInSession": 0}, "expect_compound_columns_to_be_unique (session_id, item_in_session, user_id, ts)"),
+    ],
+)
+def test_a_critical_failure_stops_the_hour_before_any_load(fresh, capsys, bad_event, failed):
+    events = a_good_hour()
+    events.append({**events[0], **bad_event} if "itemInSession" in bad_event else event(ms(H, 30), "7", itemInSession=99, **bad_event))
+    put(fresh, DAY_KEY, event_lines(events))
+
+    with pytest.raises(GXValidationFailed):
+        run_hour_in_process(H)
+
+    assert f"FAILED [critical] {failed}" in capsys.readouterr().out
+    assert rows(fresh, "select count(*) from songplays") == [(0,)]
+    assert rows(fresh, "select count(*) from users") == [(0,)]
+
+
+def test_a_duplicated_song_id_in_the_catalogue_stops_the_hour(fresh, capsys):
+    put(fresh, "song_data/A/B/C/TRSOONECOPY.json", __import__("json").dumps(song("SOONE", title="Other")))
+    put(fresh, DAY_KEY, event_lines(a_good_hour()))
+
+    with pytest.raises(GXValidationFailed):
+        run_hour_in_process(H)
+
+    assert "FAILED [critical] expect_column_values_to_be_unique (song_id): unexpected 2" in capsys.readouterr().out
+
+
+def test_a_failed_validation_has_its_data_docs_page(fresh, capsys):
+    events = a_good_hour() + [event(ms(H, 30), "7", itemInSession=99, level="gold")]
+    put(fresh, DAY_KEY, event_lines(events))
+
+    with pytest.raises(GXValidationFailed):
+        run_hour_in_process(H)
+
+    log = capsys.readouterr().out
+    [page] = [line.split("Data Docs: ")[1].split()[0] for line in log.splitlines() if "Suite staging_events" in line]
+    path = Path(unquote(page.removeprefix("file://")))
+    assert path.is_file() and path.suffix == ".html"
+    assert "staging_events" in path.read_text()
