@@ -18,7 +18,11 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
     :param hourly_table: for a checkpoint whose batch is one hour, the table whose
         ``batch_hour`` column selects it; None for a whole-table checkpoint
     :param warehouse_conn_id: the warehouse connection GX validates in
+    :param slack_conn_id: Slack webhook connection alerted when an expectation fails
+        (critical or warning); empty to alert nobody (templated)
     """
+
+    template_fields = ("slack_conn_id",)
 
     ui_color = "#f4cccc"
 
@@ -28,6 +32,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         checkpoint_name: str,
         hourly_table: str | None = None,
         warehouse_conn_id: str = "sparkify_warehouse",
+        slack_conn_id: str = "slack_default",
         **kwargs,
     ) -> None:
         kwargs.setdefault("retries", 0)
@@ -40,6 +45,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         self.checkpoint_name = checkpoint_name
         self.hourly_table = hourly_table
         self.warehouse_conn_id = warehouse_conn_id
+        self.slack_conn_id = slack_conn_id
         self._gx_context = None
         self._result = None
 
@@ -72,18 +78,28 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         try:
             super().execute(context)
         except GXValidationFailed:
-            if self._report() == "critical":
+            if self._report(window) == "critical":
                 raise
         else:
-            self._report()
+            self._report(window)
 
-    def _report(self) -> str | None:
-        """Logs each failed expectation and the Data Docs pages; returns the worst severity."""
+    def _report(self, window) -> str | None:
+        """Logs each failed expectation and the Data Docs pages, alerts Slack on a
+        failure; returns the worst severity."""
+        from sparkify.quality import slack
         from sparkify.quality.report import describe
 
         report = describe(self._result, self._gx_context)
         for line in report.lines:
             self.log.warning(line) if report.worst else self.log.info(line)
+        if report.worst and self.slack_conn_id:
+            message = slack.gate_message(
+                report, dag_id=self.dag_id, task_id=self.task_id, hour_label=f"[{window.start:%Y-%m-%dT%H:%M}, {window.end:%H:%M}) UTC"
+            )
+            if slack.post(self.slack_conn_id, message):
+                self.log.info("Alerted Slack through connection %s", self.slack_conn_id)
+            else:
+                self.log.error("Slack connection %s is not defined: no alert was sent", self.slack_conn_id)
         return report.worst
 
 

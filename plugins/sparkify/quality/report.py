@@ -8,11 +8,21 @@ from dataclasses import dataclass, field
 SEVERITY_ORDER = ("info", "warning", "critical")
 
 
+@dataclass(frozen=True)
+class Failure:
+    suite: str
+    expectation: str
+    target: str
+    severity: str
+    unexpected: object
+
+
 @dataclass
 class GateReport:
     worst: str | None = None
+    failures: list[Failure] = field(default_factory=list)
+    docs_pages: list[tuple[str, str]] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
-    docs_pages: list[str] = field(default_factory=list)
 
 
 def _severity(expectation_config) -> str:
@@ -27,7 +37,8 @@ def describe(result, gx_context) -> GateReport:
         statistics = validation.statistics
         pages = gx_context.get_docs_sites_urls(resource_identifier=identifier)
         page = next((p["site_url"] for p in pages if p.get("site_url")), None)
-        report.docs_pages.extend([page] if page else [])
+        if page:
+            report.docs_pages.append((suite, page))
         report.lines.append(
             f"Suite {suite}: {statistics['successful_expectations']} of {statistics['evaluated_expectations']} "
             f"expectations passed; Data Docs: {page or 'not built'}"
@@ -36,10 +47,20 @@ def describe(result, gx_context) -> GateReport:
             if outcome.success:
                 continue
             config = outcome.expectation_config
-            severity = _severity(config)
-            if report.worst is None or SEVERITY_ORDER.index(severity) > SEVERITY_ORDER.index(report.worst):
-                report.worst = severity
-            what = config.kwargs.get("column") or ", ".join(config.kwargs.get("column_list", [])) or config.description or ""
-            unexpected = outcome.result.get("unexpected_count", outcome.result.get("observed_value"))
-            report.lines.append(f"  FAILED [{severity}] {config.type} ({what}): unexpected {unexpected}")
+            failure = Failure(
+                suite=suite,
+                expectation=config.type,
+                target=config.kwargs.get("column")
+                or ", ".join(config.kwargs.get("column_list", []))
+                or config.description
+                or "the table",
+                severity=_severity(config),
+                unexpected=outcome.result.get("unexpected_count", outcome.result.get("observed_value")),
+            )
+            report.failures.append(failure)
+            if report.worst is None or SEVERITY_ORDER.index(failure.severity) > SEVERITY_ORDER.index(report.worst):
+                report.worst = failure.severity
+            report.lines.append(
+                f"  FAILED [{failure.severity}] {failure.expectation} ({failure.target}): unexpected {failure.unexpected}"
+            )
     return report

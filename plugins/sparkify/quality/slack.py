@@ -1,0 +1,39 @@
+"""The Slack message a failed gate sends: which DAG, hour and suite, each failed
+expectation with its column, severity and unexpected count, and the Data Docs page.
+
+GX's own SlackNotificationAction names only expectation types; a steward needs to know
+what failed where. The message carries no data values, so no personal data.
+"""
+
+from __future__ import annotations
+
+from sparkify.quality.report import GateReport
+
+
+def gate_message(report: GateReport, *, dag_id: str, task_id: str, hour_label: str) -> dict:
+    """``text`` (the notification line) and ``blocks`` for Slack's webhook API."""
+    verdict = "blocked the hour" if report.worst == "critical" else "passed with warnings"
+    headline = f"GX gate {dag_id}.{task_id} {verdict} for {hour_label} (worst failure: {report.worst})"
+    failures = "\n".join(f"• {f.suite}: `{f.expectation}` on {f.target} [{f.severity}], unexpected {f.unexpected}" for f in report.failures)
+    pages = "\n".join(f"<{page}|Data Docs: {suite}>" for suite, page in report.docs_pages)
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": headline[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": failures or "No failed expectation."}},
+    ]
+    if pages:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": pages}})
+    return {"text": f"{headline}\n{failures}\n{pages}".strip(), "blocks": blocks}
+
+
+def post(conn_id: str, message: dict) -> bool:
+    """Posts ``message``; False when the connection is not defined (nothing is sent)."""
+    from airflow.exceptions import AirflowNotFoundException
+    from airflow.providers.slack.hooks.slack_webhook import SlackWebhookHook
+    from airflow.sdk import BaseHook
+
+    try:
+        BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        return False
+    SlackWebhookHook(slack_webhook_conn_id=conn_id).send(text=message["text"], blocks=message["blocks"])
+    return True

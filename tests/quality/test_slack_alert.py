@@ -1,0 +1,88 @@
+"""A failed gate posts one Slack message through the Slack provider's webhook hook to a
+real HTTP listener on 127.0.0.1 standing in for Slack."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from great_expectations_provider.common.errors import GXValidationFailed
+from helpers import clean, event, event_lines, ms, put, put_songs, run_hour_in_process, song, utc
+
+pytestmark = pytest.mark.integration
+
+H = utc("2018-11-15T10:00")
+DAY_KEY = "log_data/2018/11/2018-11-15-events.json"
+
+
+@pytest.fixture
+def slack_listener(monkeypatch):
+    received: list[tuple[str, dict]] = []
+
+    class Webhook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, json.loads(body)))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Webhook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SLACK_DEFAULT",
+        json.dumps(
+            {"conn_type": "slackwebhook", "host": f"http://127.0.0.1:{server.server_port}/services", "password": "T000/B000/XXXX"}
+        ),
+    )
+    yield received
+    server.shutdown()
+
+
+@pytest.fixture
+def fresh(stack):
+    clean(stack)
+    put_songs(stack, [song("SOONE")])
+    return stack
+
+
+def test_a_blocked_hour_posts_one_message_naming_what_failed(fresh, slack_listener):
+    events = [event(ms(H, n), "7", itemInSession=n) for n in range(6)]
+    events += [event(ms(H, 30), "7", itemInSession=98, level="gold"), event(ms(H, 31), "7", itemInSession=99, level="gold")]
+    put(fresh, DAY_KEY, event_lines(events))
+
+    with pytest.raises(GXValidationFailed):
+        run_hour_in_process(H)
+
+    [(path, payload)] = slack_listener
+    assert path == "/services/T000/B000/XXXX"
+    text = payload["text"]
+    assert "sparkify_hourly.validate_staging.staging_events blocked the hour" in text
+    assert "[2018-11-15T10:00, 11:00) UTC" in text
+    assert "staging_events: `expect_column_values_to_be_in_set` on level [critical], unexpected 2" in text
+    assert "Data Docs: staging_events" in text and "file://" in text
+    assert payload["blocks"][0]["type"] == "header"
+    assert "Ana" not in text and "Lima" not in text and "Porto" not in text, "no personal data in alerts"
+
+
+def test_a_warning_only_hour_alerts_and_flows_on(fresh, slack_listener):
+    put(fresh, DAY_KEY, event_lines([event(ms(H, 1), "7")]))
+
+    run_hour_in_process(H)
+
+    [(_, payload)] = slack_listener
+    assert "passed with warnings" in payload["text"]
+    assert "expect_table_row_count_to_be_between" in payload["text"]
+
+
+def test_a_clean_hour_posts_nothing(fresh, slack_listener):
+    put(fresh, DAY_KEY, event_lines([event(ms(H, n), "7", itemInSession=n) for n in range(6)]))
+
+    run_hour_in_process(H)
+
+    assert slack_listener == []
