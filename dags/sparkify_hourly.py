@@ -34,6 +34,7 @@ from sparkify.operators import (
     StageSongsOperator,
     ValidateCheckpointOperator,
 )
+from sparkify.quality.slack import alert_task_failure
 
 BUCKET = "{{ var.value.sparkify_bucket }}"
 # Optional: the SQS queue with the bucket's ObjectCreated notifications for song_data/.
@@ -49,6 +50,8 @@ default_args = {
     "retry_delay": RETRY_DELAY,
     "depends_on_past": False,
     "email_on_retry": False,
+    # Called once a task has failed for good (not per retry); gates send their own, richer message.
+    "on_failure_callback": alert_task_failure,
 }
 
 with DAG(
@@ -93,9 +96,14 @@ with DAG(
 
     with TaskGroup(group_id="validate_staging", tooltip="GX gate: staged data may be loaded") as validate_staging:
         validate_events = ValidateCheckpointOperator(
-            task_id="staging_events", checkpoint_name="staging_events_hour", hourly_table="staging_events"
+            task_id="staging_events",
+            checkpoint_name="staging_events_hour",
+            hourly_table="staging_events",
+            on_failure_callback=None,
         )
-        validate_songs = ValidateCheckpointOperator(task_id="staging_songs", checkpoint_name="staging_songs_catalogue")
+        validate_songs = ValidateCheckpointOperator(
+            task_id="staging_songs", checkpoint_name="staging_songs_catalogue", on_failure_callback=None
+        )
 
     end = EmptyOperator(task_id="end")
 

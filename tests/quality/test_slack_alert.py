@@ -3,10 +3,6 @@ real HTTP listener on 127.0.0.1 standing in for Slack."""
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 from great_expectations_provider.common.errors import GXValidationFailed
 from helpers import clean, event, event_lines, ms, put, put_songs, run_hour_in_process, song, utc
@@ -15,33 +11,6 @@ pytestmark = pytest.mark.integration
 
 H = utc("2018-11-15T10:00")
 DAY_KEY = "log_data/2018/11/2018-11-15-events.json"
-
-
-@pytest.fixture
-def slack_listener(monkeypatch):
-    received: list[tuple[str, dict]] = []
-
-    class Webhook(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((self.path, json.loads(body)))
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Webhook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_SLACK_DEFAULT",
-        json.dumps(
-            {"conn_type": "slackwebhook", "host": f"http://127.0.0.1:{server.server_port}/services", "password": "T000/B000/XXXX"}
-        ),
-    )
-    yield received
-    server.shutdown()
 
 
 @pytest.fixture

@@ -37,9 +37,9 @@ def hours(start: datetime, end: datetime) -> Iterator[datetime]:
         hour += HOUR
 
 
-def airflow(stack: LocalStack, *args: str, **kwargs) -> subprocess.CompletedProcess:
-    """Runs the Airflow CLI with the local stack's environment."""
-    return subprocess.run([AIRFLOW, *args], env=airflow_environment(stack), **kwargs)
+def airflow(stack: LocalStack, *args: str, extra_env: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """Runs the Airflow CLI with the local stack's environment (plus ``extra_env``)."""
+    return subprocess.run([AIRFLOW, *args], env={**airflow_environment(stack), **(extra_env or {})}, **kwargs)
 
 
 def ensure_metadata_db(stack: LocalStack) -> None:
@@ -58,7 +58,7 @@ class HourOutcome:
     log: Path
 
 
-def run_hour(stack: LocalStack, hour: datetime, log_dir: Path) -> HourOutcome:
+def run_hour(stack: LocalStack, hour: datetime, log_dir: Path, extra_env: dict[str, str] | None = None) -> HourOutcome:
     """``airflow dags test`` for the run whose data interval is [hour, hour + 1h).
 
     A manual run of a data-interval timetable covers the interval that ends at the
@@ -68,7 +68,9 @@ def run_hour(stack: LocalStack, hour: datetime, log_dir: Path) -> HourOutcome:
     log = log_dir / f"{hour:%Y-%m-%dT%H}.log"
     began = time.monotonic()
     with log.open("w") as out:
-        done = airflow(stack, "dags", "test", DAG_ID, (hour + HOUR).isoformat(), stdout=out, stderr=subprocess.STDOUT)
+        done = airflow(
+            stack, "dags", "test", DAG_ID, (hour + HOUR).isoformat(), extra_env=extra_env, stdout=out, stderr=subprocess.STDOUT
+        )
     text = log.read_text(errors="replace")
     succeeded = done.returncode == 0 and "state=failed" not in text.replace(" ", "").lower()
     return HourOutcome(hour, succeeded, time.monotonic() - began, log)

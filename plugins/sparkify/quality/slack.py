@@ -37,3 +37,23 @@ def post(conn_id: str, message: dict) -> bool:
         return False
     SlackWebhookHook(slack_webhook_conn_id=conn_id).send(text=message["text"], blocks=message["blocks"])
     return True
+
+
+def task_failure_message(context) -> dict:
+    ti = context["ti"]
+    start, end = context["data_interval_start"], context["data_interval_end"]
+    error = str(context.get("exception") or "unknown error").splitlines()[0][:300]
+    headline = f"Task {ti.dag_id}.{ti.task_id} failed for [{start:%Y-%m-%dT%H:%M}, {end:%H:%M}) UTC after {ti.try_number} tries"
+    return {
+        "text": f"{headline}: {error}",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": headline[:150]}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"```{error}```"}},
+        ],
+    }
+
+
+def alert_task_failure(context, conn_id: str = "slack_default") -> None:
+    """``on_failure_callback``: Airflow calls it once a task has failed for good, not on
+    each retry, so one failure makes one message."""
+    post(conn_id, task_failure_message(context))
