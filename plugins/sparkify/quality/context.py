@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from pathlib import Path
 
 GX_ROOT = Path(__file__).resolve().parents[3]
@@ -39,6 +40,8 @@ def quiet_gx_logging() -> None:
     """Call before great_expectations is first imported: its import logs hundreds of
     INFO lines ("Skipping registering function") that bury the task log."""
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    # The generic SQL data source is deliberate: one gx/ config serves Redshift and PostgreSQL.
+    warnings.filterwarnings("ignore", message="You are using a generic SQLDatasource")
 
 
 def open_context(conn_id: str):
