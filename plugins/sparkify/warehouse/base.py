@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -15,8 +14,6 @@ from sparkify.warehouse import schema
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
