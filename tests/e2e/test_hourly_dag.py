@@ -109,3 +109,26 @@ def test_the_readme_demo_command_runs_on_synthetic_data(stack):
     assert "2018-11-15T10   ok" in done.stdout and "2018-11-15T11   ok" in done.stdout
     [(songplays,)] = rows(stack, "select count(*) from songplays")
     assert songplays > 0
+
+
+def test_each_gate_task_links_its_data_docs_page(stack, loaded):
+    import json
+    import sqlite3
+    from urllib.parse import unquote
+
+    db = sqlite3.connect(stack.airflow_home / "airflow.db")
+    links = dict(
+        db.execute(
+            "select task_id, value from xcom where key = '_link_DataDocsLink' and task_id like 'validate_staging.%' "
+            "order by timestamp"
+        ).fetchall()
+    )
+    db.close()
+
+    assert set(links) == {"validate_staging.staging_events", "validate_staging.staging_songs"}
+    for task_id, value in links.items():
+        url = json.loads(value)
+        assert url.startswith("file://") and url.endswith(".html")
+        page = Path(unquote(url.removeprefix("file://")))
+        assert page.is_file(), f"{task_id} links a missing page {page}"
+        assert task_id.split(".")[1] in page.read_text()

@@ -1,6 +1,17 @@
 from __future__ import annotations
 
+from airflow.sdk import BaseOperatorLink
 from great_expectations_provider.operators.validate_checkpoint import GXValidateCheckpointOperator
+
+
+class DataDocsLink(BaseOperatorLink):
+    """The gate task's button to the Data Docs page of the validation it ran."""
+
+    name = "Data Docs"
+
+    def get_link(self, operator, *, ti_key) -> str:
+        # Airflow asks the task that just ran, at the end of its run, and keeps the answer.
+        return getattr(operator, "data_docs_url", None) or ""
 
 
 class ValidateCheckpointOperator(GXValidateCheckpointOperator):
@@ -23,6 +34,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
     """
 
     template_fields = ("slack_conn_id",)
+    operator_extra_links = (DataDocsLink(),)
 
     ui_color = "#f4cccc"
 
@@ -46,6 +58,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         self.hourly_table = hourly_table
         self.warehouse_conn_id = warehouse_conn_id
         self.slack_conn_id = slack_conn_id
+        self.data_docs_url: str | None = None
         self._gx_context = None
         self._result = None
 
@@ -90,6 +103,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         from sparkify.quality.report import describe
 
         report = describe(self._result, self._gx_context)
+        self.data_docs_url = report.docs_pages[0][1] if report.docs_pages else None
         for line in report.lines:
             self.log.warning(line) if report.worst else self.log.info(line)
         if report.worst and self.slack_conn_id:
