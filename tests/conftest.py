@@ -42,6 +42,24 @@ def stack():
     return STACK
 
 
+@pytest.fixture
+def fresh(stack):
+    """The stack with an empty warehouse and bucket."""
+    from helpers import clean
+
+    clean(stack)
+    return stack
+
+
+@pytest.fixture
+def one_song(fresh):
+    """An empty warehouse and a bucket holding one song object, SOONE."""
+    from helpers import put_songs, song
+
+    put_songs(fresh, [song("SOONE")])
+    return fresh
+
+
 @pytest.fixture(scope="session")
 def real_data() -> Path:
     if not (SHARED_DATA / "log_data").is_dir():

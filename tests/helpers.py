@@ -13,6 +13,9 @@ from sparkify.local.warehouse_admin import drop_all_tables, run_query
 from sparkify.warehouse import schema
 
 HOUR = timedelta(hours=1)
+# The hour most hand-made fixtures use, and its day's log object.
+TEST_HOUR = datetime(2018, 11, 15, 10, tzinfo=timezone.utc)
+TEST_DAY_KEY = "log_data/2018/11/2018-11-15-events.json"
 
 
 def utc(text: str) -> datetime:

@@ -5,25 +5,18 @@ from __future__ import annotations
 
 import pytest
 from great_expectations_provider.common.errors import GXValidationFailed
-from helpers import clean, event, event_lines, ms, put, put_songs, run_hour_in_process, song, utc
+from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, run_hour_in_process
 
 pytestmark = pytest.mark.integration
 
-H = utc("2018-11-15T10:00")
-DAY_KEY = "log_data/2018/11/2018-11-15-events.json"
+H = TEST_HOUR
+DAY_KEY = TEST_DAY_KEY
 
 
-@pytest.fixture
-def fresh(stack):
-    clean(stack)
-    put_songs(stack, [song("SOONE")])
-    return stack
-
-
-def test_a_blocked_hour_posts_one_message_naming_what_failed(fresh, slack_listener):
+def test_a_blocked_hour_posts_one_message_naming_what_failed(one_song, slack_listener):
     events = [event(ms(H, n), "7", itemInSession=n) for n in range(6)]
     events += [event(ms(H, 30), "7", itemInSession=98, level="gold"), event(ms(H, 31), "7", itemInSession=99, level="gold")]
-    put(fresh, DAY_KEY, event_lines(events))
+    put(one_song, DAY_KEY, event_lines(events))
 
     with pytest.raises(GXValidationFailed):
         run_hour_in_process(H)
@@ -39,8 +32,8 @@ def test_a_blocked_hour_posts_one_message_naming_what_failed(fresh, slack_listen
     assert "Ana" not in text and "Lima" not in text and "Porto" not in text, "no personal data in alerts"
 
 
-def test_a_warning_only_hour_alerts_and_flows_on(fresh, slack_listener):
-    put(fresh, DAY_KEY, event_lines([event(ms(H, 1), "7")]))
+def test_a_warning_only_hour_alerts_and_flows_on(one_song, slack_listener):
+    put(one_song, DAY_KEY, event_lines([event(ms(H, 1), "7")]))
 
     run_hour_in_process(H)
 
@@ -49,8 +42,8 @@ def test_a_warning_only_hour_alerts_and_flows_on(fresh, slack_listener):
     assert "expect_table_row_count_to_be_between" in payload["text"]
 
 
-def test_a_clean_hour_posts_nothing(fresh, slack_listener):
-    put(fresh, DAY_KEY, event_lines([event(ms(H, n), "7", itemInSession=n) for n in range(6)]))
+def test_a_clean_hour_posts_nothing(one_song, slack_listener):
+    put(one_song, DAY_KEY, event_lines([event(ms(H, n), "7", itemInSession=n) for n in range(6)]))
 
     run_hour_in_process(H)
 

@@ -8,47 +8,40 @@ from urllib.parse import unquote
 
 import pytest
 from great_expectations_provider.common.errors import GXValidationFailed
-from helpers import clean, event, event_lines, ms, put, put_songs, rows, run_hour_in_process, song, utc
+from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, rows, run_hour_in_process, song
 
 pytestmark = pytest.mark.integration
 
-H = utc("2018-11-15T10:00")
-DAY_KEY = "log_data/2018/11/2018-11-15-events.json"
-
-
-@pytest.fixture
-def fresh(stack):
-    clean(stack)
-    put_songs(stack, [song("SOONE")])
-    return stack
+H = TEST_HOUR
+DAY_KEY = TEST_DAY_KEY
 
 
 def a_good_hour(count: int = 6) -> list[dict]:
     return [event(ms(H, n), "7", itemInSession=n) for n in range(count)]
 
 
-def test_a_clean_hour_passes_the_gate_and_is_loaded(fresh):
-    put(fresh, DAY_KEY, event_lines(a_good_hour()))
+def test_a_clean_hour_passes_the_gate_and_is_loaded(one_song):
+    put(one_song, DAY_KEY, event_lines(a_good_hour()))
 
     run_hour_in_process(H)
 
-    assert rows(fresh, "select count(*) from songplays") == [(6,)]
+    assert rows(one_song, "select count(*) from songplays") == [(6,)]
 
 
-def test_a_warning_only_hour_flows_on(fresh, capsys):
-    put(fresh, DAY_KEY, event_lines(a_good_hour(2)))  # below the usual volume: a warning
+def test_a_warning_only_hour_flows_on(one_song, capsys):
+    put(one_song, DAY_KEY, event_lines(a_good_hour(2)))  # below the usual volume: a warning
 
     run_hour_in_process(H)
 
-    assert rows(fresh, "select count(*) from songplays") == [(2,)]
+    assert rows(one_song, "select count(*) from songplays") == [(2,)]
     assert "FAILED [warning] expect_table_row_count_to_be_between" in capsys.readouterr().out
 
 
-def test_an_hour_with_no_events_passes_without_validating(fresh, capsys):
+def test_an_hour_with_no_events_passes_without_validating(one_song, capsys):
     run_hour_in_process(H)
 
     assert "No staging_events rows for" in capsys.readouterr().out
-    assert rows(fresh, "select count(*) from songplays") == [(0,)]
+    assert rows(one_song, "select count(*) from songplays") == [(0,)]
 
 
 @pytest.mark.parametrize(
@@ -61,22 +54,22 @@ def test_an_hour_with_no_events_passes_without_validating(fresh, capsys):
         ({"itemInSession": 0}, "expect_compound_columns_to_be_unique (session_id, item_in_session, user_id, ts)"),
     ],
 )
-def test_a_critical_failure_stops_the_hour_before_any_load(fresh, capsys, bad_event, failed):
+def test_a_critical_failure_stops_the_hour_before_any_load(one_song, capsys, bad_event, failed):
     events = a_good_hour()
     events.append({**events[0], **bad_event} if "itemInSession" in bad_event else event(ms(H, 30), "7", itemInSession=99, **bad_event))
-    put(fresh, DAY_KEY, event_lines(events))
+    put(one_song, DAY_KEY, event_lines(events))
 
     with pytest.raises(GXValidationFailed):
         run_hour_in_process(H)
 
     assert f"FAILED [critical] {failed}" in capsys.readouterr().out
-    assert rows(fresh, "select count(*) from songplays") == [(0,)]
-    assert rows(fresh, "select count(*) from users") == [(0,)]
+    assert rows(one_song, "select count(*) from songplays") == [(0,)]
+    assert rows(one_song, "select count(*) from users") == [(0,)]
 
 
-def test_a_duplicated_song_id_in_the_catalogue_stops_the_hour(fresh, capsys):
-    put(fresh, "song_data/A/B/C/TRSOONECOPY.json", __import__("json").dumps(song("SOONE", title="Other")))
-    put(fresh, DAY_KEY, event_lines(a_good_hour()))
+def test_a_duplicated_song_id_in_the_catalogue_stops_the_hour(one_song, capsys):
+    put(one_song, "song_data/A/B/C/TRSOONECOPY.json", __import__("json").dumps(song("SOONE", title="Other")))
+    put(one_song, DAY_KEY, event_lines(a_good_hour()))
 
     with pytest.raises(GXValidationFailed):
         run_hour_in_process(H)
@@ -84,9 +77,9 @@ def test_a_duplicated_song_id_in_the_catalogue_stops_the_hour(fresh, capsys):
     assert "FAILED [critical] expect_column_values_to_be_unique (song_id): unexpected 2" in capsys.readouterr().out
 
 
-def test_a_failed_validation_has_its_data_docs_page(fresh, capsys):
+def test_a_failed_validation_has_its_data_docs_page(one_song, capsys):
     events = a_good_hour() + [event(ms(H, 30), "7", itemInSession=99, level="gold")]
-    put(fresh, DAY_KEY, event_lines(events))
+    put(one_song, DAY_KEY, event_lines(events))
 
     with pytest.raises(GXValidationFailed):
         run_hour_in_process(H)

@@ -6,18 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import clean, event, event_lines, ms, put, put_songs, rows, run_hour_in_process, song, utc
+from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, put_songs, rows, run_hour_in_process, song
 
 pytestmark = pytest.mark.integration
 
-H = utc("2018-11-15T10:00")
-DAY_KEY = "log_data/2018/11/2018-11-15-events.json"
-
-
-@pytest.fixture
-def fresh(stack):
-    clean(stack)
-    return stack
+H = TEST_HOUR
+DAY_KEY = TEST_DAY_KEY
 
 
 def test_logged_out_events_with_empty_user_id_are_staged_but_make_no_user(fresh):
