@@ -2,10 +2,19 @@
 ### sparkify_hourly
 
 Every hour, stages that hour's listening events and any new song objects from S3
-into the warehouse, validates them with Great Expectations (the `validate_staging`
-gate: a failed critical expectation stops the hour before any load), then loads the
-star schema: the fact `songplays` and the dimensions `users`, `songs`, `artists` and
-`time`.
+into the warehouse and publishes them to the star schema (the fact `songplays`, the
+dimensions `users`, `songs`, `artists` and `time`) by write-audit-publish:
+
+1. `validate_staging` (Great Expectations) checks the staged rows;
+2. `build_*` write the hour's star rows into audit tables (`audit_<table>`) that
+   analysts do not query;
+3. `validate_warehouse` (Great Expectations) checks those rows against the published
+   tables;
+4. `publish` moves them into the star tables in one transaction.
+
+A failed critical expectation at either gate stops the hour there: the published
+tables stay exactly as they were, the gate task links its Data Docs page and Slack
+is told which expectations failed. Failed warnings alert and let the hour flow on.
 
 - **Partition**: the run for data interval [H, H+1) handles exactly the events with
   H <= ts < H+1 from that day's log object; rerunning it replaces that hour and
@@ -23,18 +32,19 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta, timezone
 
-from airflow.sdk import DAG, CronDataIntervalTimetable, TaskGroup, chain
+from airflow.sdk import DAG, CronDataIntervalTimetable, TaskGroup
 from airflow.providers.standard.operators.empty import EmptyOperator
 
 from sparkify.operators import (
+    BuildAuditOperator,
     CreateTablesOperator,
-    LoadDimensionOperator,
-    LoadFactOperator,
+    PublishOperator,
     StageEventsOperator,
     StageSongsOperator,
     ValidateCheckpointOperator,
 )
 from sparkify.quality.slack import alert_task_failure
+from sparkify.warehouse.schema import AUDIT_TABLES, STAR_TABLES
 
 BUCKET = "{{ var.value.sparkify_bucket }}"
 # Optional: the SQS queue with the bucket's ObjectCreated notifications for song_data/.
@@ -71,28 +81,7 @@ with DAG(
     stage_events = StageEventsOperator(task_id="stage_events", bucket=BUCKET, key=DAY_LOG_KEY)
     stage_songs = StageSongsOperator(task_id="stage_songs", bucket=BUCKET, prefix="song_data/", queue_name=SONG_QUEUE)
 
-    load_songplays = LoadFactOperator(
-        task_id="load_songplays", table="songplays", select_sql="load/songplays.sql", partition_column="start_time"
-    )
-    load_users = LoadDimensionOperator(
-        task_id="load_users",
-        table="users",
-        select_sql="load/users.sql",
-        mode="upsert",
-        key_columns=("user_id",),
-        order_column="last_event_at",
-    )
-    load_songs = LoadDimensionOperator(
-        task_id="load_songs", table="songs", select_sql="load/songs.sql", mode="upsert", key_columns=("song_id",)
-    )
-    load_artists = LoadDimensionOperator(
-        task_id="load_artists", table="artists", select_sql="load/artists.sql", mode="upsert", key_columns=("artist_id",)
-    )
-    # time rows belong to the hour of the plays they describe, so the hour is replaced
-    # like the fact's: a rerun over corrected data leaves no stale start_time behind.
-    load_time = LoadFactOperator(
-        task_id="load_time", table="time", select_sql="load/time.sql", partition_column="start_time"
-    )
+    builds = [BuildAuditOperator(task_id=f"build_{table}", table=table) for table in STAR_TABLES]
 
     with TaskGroup(group_id="validate_staging", tooltip="GX gate: staged data may be loaded") as validate_staging:
         validate_events = ValidateCheckpointOperator(
@@ -102,15 +91,29 @@ with DAG(
             on_failure_callback=None,
         )
         validate_songs = ValidateCheckpointOperator(
-            task_id="staging_songs", checkpoint_name="staging_songs_catalogue", on_failure_callback=None
+            task_id="staging_songs",
+            checkpoint_name="staging_songs_hour",
+            hourly_table="staging_songs",
+            on_failure_callback=None,
         )
 
+    with TaskGroup(
+        group_id="validate_warehouse", tooltip="GX gate: the hour's built rows may be published"
+    ) as validate_warehouse:
+        for table in STAR_TABLES:
+            ValidateCheckpointOperator(
+                task_id=table,
+                checkpoint_name=f"warehouse_{table}_hour",
+                hourly_table=AUDIT_TABLES[table],
+                on_failure_callback=None,
+            )
+
+    publish = PublishOperator(task_id="publish")
     end = EmptyOperator(task_id="end")
 
-    loads = [load_songplays, load_users, load_songs, load_artists, load_time]
     create_tables >> [stage_events, stage_songs]
     stage_events >> validate_events
     stage_songs >> validate_songs
-    # No load starts before the whole staging gate has passed.
-    validate_staging >> loads
-    chain(loads, end)
+    # Nothing is built before the whole staging gate has passed, and nothing is
+    # published before the warehouse gate has passed every table of the hour.
+    validate_staging >> builds >> validate_warehouse >> publish >> end

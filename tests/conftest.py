@@ -29,7 +29,7 @@ _ROOT = Path(tempfile.mkdtemp(prefix="sparkify-test-"))
 from sparkify.local.airflow_env import airflow_environment  # noqa: E402
 from sparkify.local.stack import LocalStack  # noqa: E402
 
-STACK = LocalStack(root=_ROOT, pg_port=_free_port(), s3_port=_free_port())
+STACK = LocalStack(root=_ROOT, pg_port=_free_port(), s3_port=_free_port(), docs_port=_free_port())
 STACK.airflow_home.mkdir(parents=True, exist_ok=True)
 os.environ.update(airflow_environment(STACK))
 

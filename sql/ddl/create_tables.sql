@@ -46,49 +46,65 @@ create table if not exists staging_song_objects (
     batch_hour timestamp not null
 ) {{ table_attributes.staging_song_objects }};
 
-create table if not exists songplays (
-    songplay_id varchar(32) primary key,
-    start_time timestamp not null,
-    user_id varchar(32) not null,
+{#- Each star table's columns are written once: the published table adds its primary
+    key and NOT NULLs; the run's audit table (write-audit-publish) adds the hour it was
+    built for and has neither, so a duplicate or a null key reaches the GX gate, which
+    names it, instead of aborting the build. #}
+{% macro songplays_columns(required) %}
+    songplay_id varchar(32){{ required }},
+    start_time timestamp{{ required }},
+    user_id varchar(32){{ required }},
     level varchar(8),
     song_id varchar(32),
     artist_id varchar(32),
     session_id integer,
     location {{ long_text }},
     user_agent {{ long_text }}
-) {{ table_attributes.songplays }};
-
-create table if not exists users (
-    user_id varchar(32) primary key,
+{%- endmacro %}
+{% macro users_columns(required) %}
+    user_id varchar(32){{ required }},
     first_name {{ long_text }},
     last_name {{ long_text }},
     gender varchar(1),
     level varchar(8),
-    last_event_at timestamp not null
-) {{ table_attributes.users }};
-
-create table if not exists songs (
-    song_id varchar(32) primary key,
+    last_event_at timestamp{{ required }}
+{%- endmacro %}
+{% macro songs_columns(required) %}
+    song_id varchar(32){{ required }},
     title {{ long_text }},
     artist_id varchar(32),
     year integer,
     duration double precision
-) {{ table_attributes.songs }};
-
-create table if not exists artists (
-    artist_id varchar(32) primary key,
+{%- endmacro %}
+{% macro artists_columns(required) %}
+    artist_id varchar(32){{ required }},
     name {{ long_text }},
     location {{ long_text }},
     latitude double precision,
     longitude double precision
-) {{ table_attributes.artists }};
-
-create table if not exists time (
-    start_time timestamp primary key,
+{%- endmacro %}
+{% macro time_columns(required) %}
+    start_time timestamp{{ required }},
     hour integer,
     day integer,
     week integer,
     month integer,
     year integer,
     weekday integer
-) {{ table_attributes.time }};
+{%- endmacro %}
+{% set star_tables = {
+    "songplays": (songplays_columns, "songplay_id"),
+    "users": (users_columns, "user_id"),
+    "songs": (songs_columns, "song_id"),
+    "artists": (artists_columns, "artist_id"),
+    "time": (time_columns, "start_time"),
+} %}
+{% for table, (columns, key) in star_tables.items() %}
+create table if not exists {{ table }} ({{ columns(" not null") }},
+    primary key ({{ key }})
+) {{ table_attributes[table] }};
+
+create table if not exists audit_{{ table }} ({{ columns("") }},
+    batch_hour timestamp not null
+) {{ table_attributes["audit_" ~ table] }};
+{% endfor %}

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from sparkify.warehouse.schema import STAR_TABLES
+
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 
 
@@ -38,21 +40,26 @@ def test_dag_folder_imports_without_errors(dagbag):
     assert "sparkify_hourly" in dagbag.dag_ids
 
 
-def test_task_graph_is_stage_then_gate_then_load(dag):
+STAGING_GATES = {"validate_staging.staging_events", "validate_staging.staging_songs"}
+WAREHOUSE_GATES = {f"validate_warehouse.{table}" for table in STAR_TABLES}
+
+
+def test_task_graph_is_stage_gate_build_gate_publish(dag):
     edges = {(t.task_id, d) for t in dag.tasks for d in t.downstream_task_ids}
-    gates = {"validate_staging.staging_events", "validate_staging.staging_songs"}
-    loads = {"load_songplays", "load_users", "load_songs", "load_artists", "load_time"}
+    builds = {f"build_{table}" for table in STAR_TABLES}
     expected = (
         {("create_tables", "stage_events"), ("create_tables", "stage_songs")}
         | {("stage_events", "validate_staging.staging_events"), ("stage_songs", "validate_staging.staging_songs")}
-        | {(g, load) for g in gates for load in loads}
-        | {(load, "end") for load in loads}
+        | {(gate, build) for gate in STAGING_GATES for build in builds}
+        | {(build, gate) for build in builds for gate in WAREHOUSE_GATES}
+        | {(gate, "publish") for gate in WAREHOUSE_GATES}
+        | {("publish", "end")}
     )
     assert edges == expected
 
 
 def test_gates_are_not_retried(dag):
-    for task_id in ("validate_staging.staging_events", "validate_staging.staging_songs"):
+    for task_id in STAGING_GATES | WAREHOUSE_GATES:
         assert dag.get_task(task_id).retries == 0
 
 

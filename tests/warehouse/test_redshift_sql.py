@@ -5,6 +5,7 @@ documentation requires (IAM role, JSONPaths, region, epoch-millisecond times).""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import sqlglot
@@ -12,9 +13,10 @@ from sqlglot import exp
 
 from sparkify import sql_files
 from sparkify.warehouse import for_connection
-from sparkify.warehouse.base import render_load
 from sparkify.warehouse.redshift import RedshiftWarehouse, UnsafeLiteralError, song_objects_csv
+from sparkify.warehouse.schema import STAR_TABLES
 
+GX_EXPECTATIONS = Path(__file__).resolve().parents[2] / "gx" / "expectations"
 ROLE = "arn:aws:iam::123456789012:role/sparkify-redshift-copy"
 
 
@@ -106,7 +108,7 @@ def test_create_tables_renders_redshift_types_and_keys(redshift):
     sql = sql_files.render("ddl/create_tables.sql", **redshift.ddl_placeholders())
 
     statements = parse_redshift(sql)
-    assert len(statements) == 8
+    assert len(statements) == 13  # 3 staging, 5 star tables and their 5 audit tables
     text = normalized(sql)
     assert "sortkey (start_time)" in text and "distkey (song_id)" in text
     assert " text" not in text.replace("long_text", ""), "Redshift text is varchar(256); long columns need varchar(65535)"
@@ -126,26 +128,51 @@ def test_redshift_stage_sql_parses(sql_file):
     parse_redshift(sql_files.read(sql_file).replace("%(", "(").replace(")s", ")"))
 
 
-@pytest.mark.parametrize(
-    ("mode", "target", "select_file", "kwargs"),
-    [
-        ("replace-partition", "songplays", "load/songplays.sql", {"partition_column": "start_time"}),
-        ("upsert", "users", "load/users.sql", {"key_columns": ("user_id",), "order_column": "last_event_at"}),
-        ("upsert", "songs", "load/songs.sql", {"key_columns": ("song_id",)}),
-        ("upsert", "artists", "load/artists.sql", {"key_columns": ("artist_id",)}),
-        ("append", "time", "load/time.sql", {"key_columns": ("start_time",)}),
-        ("truncate-insert", "users", "load/users.sql", {}),
-    ],
-)
-def test_load_sql_parses_as_redshift(mode, target, select_file, kwargs):
-    script = render_load(mode, target=target, select_file=select_file, **kwargs)
-    bound = script.replace("%(data_interval_start)s", "'2018-11-15 14:00:00'").replace(
+def bind_hour(sql: str) -> str:
+    return sql.replace("%(data_interval_start)s", "'2018-11-15 14:00:00'").replace(
         "%(data_interval_end)s", "'2018-11-15 15:00:00'"
     )
 
-    statements = parse_redshift(bound)
 
-    kinds = {type(s) for s in statements}
-    assert exp.Insert in kinds
+@pytest.mark.parametrize(
+    "sql_file",
+    [
+        *(f"build/{table}.sql" for table in STAR_TABLES),
+        "publish/count_hour_plays.sql",
+        "publish/publish_hour.sql",
+    ],
+)
+def test_build_and_publish_sql_parses_as_redshift(sql_file):
+    sql = sql_files.read(sql_file)
+
+    statements = parse_redshift(bind_hour(sql))
+
     assert not any(isinstance(s, exp.Command) for s in statements), "a statement fell back to an unparsed command"
-    assert "on conflict" not in normalized(script), "Redshift has no ON CONFLICT"
+    assert "on conflict" not in normalized(sql), "Redshift has no ON CONFLICT"
+    assert "is distinct from" not in normalized(sql), "Redshift has no IS DISTINCT FROM"
+
+
+def test_publish_lock_uses_redshifts_lock_syntax():
+    # sqlglot keeps LOCK as an opaque command; Redshift's form is LOCK table [, ...] with no mode.
+    statements = sql_files.statements(sql_files.read("publish/redshift/lock_published.sql"))
+
+    assert statements == ["lock songplays, users, songs, artists, time"]
+
+
+def unexpected_rows_queries() -> list[tuple[str, str]]:
+    queries = []
+    for suite_file in sorted(GX_EXPECTATIONS.glob("*.json")):
+        for expectation in json.loads(suite_file.read_text())["expectations"]:
+            if expectation["type"] == "unexpected_rows_expectation":
+                queries.append((suite_file.stem, expectation["kwargs"]["unexpected_rows_query"]))
+    return queries
+
+
+@pytest.mark.parametrize(("suite", "query"), unexpected_rows_queries())
+def test_gx_sql_expectations_parse_as_redshift(suite, query):
+    # GX puts the batch's SELECT where {batch} stands, aliased "subselect" unless the query joins.
+    sql = query.replace("{batch}", "(select * from audit_table where batch_hour = '2018-11-15 14:00:00') as subselect")
+
+    parse_redshift(sql)
+
+    assert "is distinct from" not in normalized(sql), "Redshift has no IS DISTINCT FROM"

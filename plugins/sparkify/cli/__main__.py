@@ -24,6 +24,7 @@ def project_stack() -> LocalStack:
         root=Path(os.environ.get("SPARKIFY_HOME", PROJECT_ROOT / ".local")),
         pg_port=int(os.environ.get("SPARKIFY_PG_PORT", 54329)),
         s3_port=int(os.environ.get("SPARKIFY_S3_PORT", 54380)),
+        docs_port=int(os.environ.get("SPARKIFY_DOCS_PORT", 54381)),
     )
 
 
@@ -53,7 +54,8 @@ def cmd_reset(args) -> int:
     stack.up()
     drop_all_tables(stack)
     empty_bucket(stack)
-    print("local warehouse and bucket emptied")
+    stack.clear_gx_output()
+    print("local warehouse, bucket, validation results and Data Docs emptied")
     return 0
 
 
@@ -130,10 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--start", default=DEFAULT_START, help="first hour, UTC (default %(default)s)")
     demo.add_argument("--end", default=DEFAULT_END, help="hour after the last, UTC (default %(default)s)")
     demo.set_defaults(func=cmd_demo)
-    sub.add_parser("up", help="start PostgreSQL and the S3 server on 127.0.0.1").set_defaults(func=cmd_up)
+    sub.add_parser("up", help="start PostgreSQL, the S3 server and the Data Docs server on 127.0.0.1").set_defaults(func=cmd_up)
     sub.add_parser("down", help="stop the embedded stack").set_defaults(func=cmd_down)
     sub.add_parser("status", help="show whether the embedded stack runs").set_defaults(func=cmd_status)
-    sub.add_parser("reset", help="empty the local warehouse and bucket").set_defaults(func=cmd_reset)
+    sub.add_parser("reset", help="empty the local warehouse, bucket and Data Docs").set_defaults(func=cmd_reset)
     sql = sub.add_parser("sql", help="run a query on the local warehouse, print CSV")
     sql.add_argument("query")
     sql.set_defaults(func=cmd_sql)

@@ -50,6 +50,9 @@ def airflow_environment(stack: LocalStack, base: dict[str, str] | None = None) -
             "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(aws_connection(stack)),
             "AIRFLOW_VAR_SPARKIFY_BUCKET": BUCKET,
             "AIRFLOW_VAR_SPARKIFY_SONG_QUEUE": SONG_QUEUE,
+            "AIRFLOW_VAR_SPARKIFY_DATA_DOCS": str(stack.data_docs_dir),
+            "AIRFLOW_VAR_SPARKIFY_DATA_DOCS_URL": stack.data_docs_url,
+            "AIRFLOW_VAR_SPARKIFY_GX_RESULTS": str(stack.gx_results_dir),
             "SPARKIFY_RETRY_DELAY_SECONDS": "2",
             # moto accepts any key pair; real AWS takes them from the connection or the instance role.
             "AWS_ACCESS_KEY_ID": "local",

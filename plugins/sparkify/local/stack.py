@@ -1,5 +1,6 @@
-"""The embedded stack: a real PostgreSQL server standing in for Redshift and moto's
-S3 server standing in for S3, both on 127.0.0.1, with their data under one folder.
+"""The embedded stack: a real PostgreSQL server standing in for Redshift, moto's S3
+server standing in for S3 and a static web server for the Data Docs site, all on
+127.0.0.1, with their data under one folder.
 
 The servers run as their own processes, so they outlive the command that started
 them (``./sparkify up``) and are stopped by ``./sparkify down`` or, in tests, by the
@@ -57,11 +58,13 @@ class LocalStack:
     :param root: folder for PostgreSQL data, Airflow home, logs and pid files
     :param pg_port: TCP port of PostgreSQL on 127.0.0.1
     :param s3_port: TCP port of the moto S3 server on 127.0.0.1
+    :param docs_port: TCP port of the Data Docs web server on 127.0.0.1
     """
 
     root: Path
     pg_port: int = 54329
     s3_port: int = 54380
+    docs_port: int = 54381
 
     @property
     def pgdata(self) -> Path:
@@ -82,6 +85,18 @@ class LocalStack:
     @property
     def s3_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.s3_port}"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.root / "data_docs"
+
+    @property
+    def data_docs_url(self) -> str:
+        return f"http://127.0.0.1:{self.docs_port}/"
+
+    @property
+    def gx_results_dir(self) -> Path:
+        return self.root / "gx_results"
 
     # --- PostgreSQL -------------------------------------------------------------------
 
@@ -153,42 +168,38 @@ class LocalStack:
         if self.pg_running():
             self._pg_run("pg_ctl", "stop", "-m", "fast", "-w", "-D", str(self.pgdata))
 
-    # --- moto S3 ------------------------------------------------------------------------
+    # --- server processes (moto S3, Data Docs) ----------------------------------------
 
-    @property
-    def _s3_pidfile(self) -> Path:
-        return self.run_dir / "s3.pid"
-
-    def _s3_pid(self) -> int | None:
+    def _pid(self, name: str) -> int | None:
         try:
-            pid = int(self._s3_pidfile.read_text())
+            pid = int((self.run_dir / f"{name}.pid").read_text())
             os.kill(pid, 0)
             return pid
         except (FileNotFoundError, ValueError, ProcessLookupError):
             return None
 
-    def s3_running(self) -> bool:
-        return self._s3_pid() is not None and _port_open(self.s3_port)
+    def _server_running(self, name: str, port: int) -> bool:
+        return self._pid(name) is not None and _port_open(port)
 
-    def start_s3(self) -> None:
-        if self.s3_running():
+    def _start_server(self, name: str, what: str, port: int, *args: str) -> None:
+        if self._server_running(name, port):
             return
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = self.log_dir / "s3.log"
+        log = self.log_dir / f"{name}.log"
         with log.open("ab") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.s3_port)],
+                [sys.executable, *args],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        self._s3_pidfile.write_text(str(proc.pid))
-        _wait_for_port(self.s3_port, "moto S3 server", log)
+        (self.run_dir / f"{name}.pid").write_text(str(proc.pid))
+        _wait_for_port(port, what, log)
 
-    def stop_s3(self) -> None:
-        pid = self._s3_pid()
+    def _stop_server(self, name: str) -> None:
+        pid = self._pid(name)
         if pid is not None:
             os.kill(pid, signal.SIGTERM)
             for _ in range(50):
@@ -197,7 +208,25 @@ class LocalStack:
                 except ProcessLookupError:
                     break
                 time.sleep(0.1)
-        self._s3_pidfile.unlink(missing_ok=True)
+        (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
+
+    def s3_running(self) -> bool:
+        return self._server_running("s3", self.s3_port)
+
+    def start_s3(self) -> None:
+        self._start_server("s3", "moto S3 server", self.s3_port, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.s3_port))
+
+    def docs_running(self) -> bool:
+        return self._server_running("docs", self.docs_port)
+
+    def start_docs(self) -> None:
+        self.data_docs_dir.mkdir(parents=True, exist_ok=True)
+        self._start_server(
+            "docs",
+            "Data Docs web server",
+            self.docs_port,
+            *("-m", "sparkify.local.data_docs_server", str(self.data_docs_dir), str(self.docs_port)),
+        )
 
     # --- the whole stack -----------------------------------------------------------------
 
@@ -205,17 +234,27 @@ class LocalStack:
         self.root.mkdir(parents=True, exist_ok=True)
         self.start_postgres()
         self.start_s3()
+        self.start_docs()
 
     def down(self) -> None:
-        self.stop_s3()
+        self._stop_server("docs")
+        self._stop_server("s3")
         self.stop_postgres()
 
     def status(self) -> dict[str, str]:
         return {
             "postgresql": f"running on 127.0.0.1:{self.pg_port}" if self.pg_running() else "stopped",
             "s3 (moto)": f"running on {self.s3_endpoint}" if self.s3_running() else "stopped",
+            "data docs": f"served at {self.data_docs_url}" if self.docs_running() else "stopped",
             "data": str(self.root),
         }
+
+    def clear_gx_output(self) -> None:
+        """Deletes the stored validation results and the Data Docs pages built from them."""
+        shutil.rmtree(self.gx_results_dir, ignore_errors=True)
+        if self.data_docs_dir.exists():
+            for entry in self.data_docs_dir.iterdir():
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
     def destroy(self) -> None:
         """Stops the stack and deletes its data folder."""

@@ -13,7 +13,6 @@ from sparkify.local.warehouse_admin import run_query
 from sparkify.warehouse import schema
 
 
-
 def _table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
     cells = [list(map(str, headers))] + [[str(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
@@ -47,5 +46,6 @@ def render(
             "",
             f"{len(outcomes)} hours run, {failed} failed, {elapsed:.1f} s in all",
             f"logs: {log_dir} (one file per hour); Airflow task logs: {stack.log_dir / 'airflow'}",
+            f"Data Docs: {stack.data_docs_url}index.html (served while the stack runs; files in {stack.data_docs_dir})",
         ]
     )

@@ -4,6 +4,7 @@ its column, severity and unexpected count, and the Data Docs page of each valida
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 SEVERITY_ORDER = ("info", "warning", "critical")
 
@@ -37,6 +38,9 @@ def describe(result, gx_context) -> GateReport:
         statistics = validation.statistics
         pages = gx_context.get_docs_sites_urls(resource_identifier=identifier)
         page = next((p["site_url"] for p in pages if p.get("site_url")), None)
+        if page:
+            # GX joins a public base URL and the page's key unescaped; the key holds spaces.
+            page = quote(page, safe=":/?#&=%~")
         if page:
             report.docs_pages.append((suite, page))
         report.lines.append(

@@ -48,6 +48,10 @@ class HourWindow:
 
 
 
+class HourNotBuiltError(RuntimeError):
+    """Publish was asked for an hour whose audit tables do not hold it."""
+
+
 @dataclass(frozen=True)
 class StageResult:
     """What a stage step did: objects read and rows that landed in staging."""
@@ -98,13 +102,14 @@ class Warehouse(ABC):
         finally:
             conn.close()
 
-    def execute_script(self, cursor, sql: str, params: Mapping[str, Any] | None = None) -> int:
-        """Runs each statement of ``sql`` on ``cursor``; returns the row count of its last insert."""
-        inserted = 0
+    def execute_script(self, cursor, sql: str, params: Mapping[str, Any] | None = None) -> dict[str, int]:
+        """Runs each statement of ``sql`` on ``cursor``; returns the rows each table gained by INSERT."""
+        inserted: dict[str, int] = {}
         for statement in sql_files.statements(sql):
             cursor.execute(statement, params if params and "%(" in statement else None)
-            if statement.lower().startswith("insert"):
-                inserted = cursor.rowcount
+            words = statement.split(None, 3)
+            if [w.lower() for w in words[:2]] == ["insert", "into"]:
+                inserted[words[2]] = inserted.get(words[2], 0) + cursor.rowcount
         return inserted
 
     def create_tables(self) -> None:
@@ -132,47 +137,24 @@ class Warehouse(ABC):
             cursor.execute(sql_files.render("quality/count_batch_rows.sql", table=table).strip().rstrip(";"), window.params)
             return cursor.fetchone()[0] > 0
 
-    def load(self, sql: str, window: HourWindow) -> int:
-        """Runs a load script (see ``sql/load/modes/``) in one transaction; returns rows inserted."""
+    def build(self, star_table: str, window: HourWindow) -> int:
+        """Writes the window's rows of ``star_table`` into its audit table; returns their number."""
+        audit_table = schema.AUDIT_TABLES[schema.table(star_table)]
         with self.transaction() as cursor:
-            return self.execute_script(cursor, sql, window.params)
+            return self.execute_script(cursor, sql_files.read(f"build/{star_table}.sql"), window.params)[audit_table]
 
-
-def render_load(
-    mode: str,
-    *,
-    target: str,
-    select_file: str,
-    key_columns: tuple[str, ...] = (),
-    order_column: str | None = None,
-    partition_column: str | None = None,
-) -> str:
-    """The load script for ``target``: ``select_file`` wrapped in the mode's DML.
-
-    Every identifier is checked against the schema allow-list first.
-    """
-    templates = {
-        "replace-partition": "load/modes/replace_partition.sql",
-        "truncate-insert": "load/modes/truncate_insert.sql",
-        "append": "load/modes/append.sql",
-        "upsert": "load/modes/upsert.sql",
-    }
-    if mode not in templates:
-        raise ValueError(f"unknown load mode {mode!r}; one of {', '.join(templates)}")
-    schema.table(target)
-    for name in (*key_columns, order_column, partition_column):
-        if name is not None:
-            schema.column(target, name)
-    if mode in ("append", "upsert") and not key_columns:
-        raise ValueError(f"{mode} into {target} needs key_columns")
-    if mode == "replace-partition" and partition_column is None:
-        raise ValueError(f"replace-partition into {target} needs partition_column")
-    return sql_files.render(
-        templates[mode],
-        target=target,
-        columns=schema.TABLE_COLUMNS[target],
-        select_sql=sql_files.read(select_file).strip().rstrip(";"),
-        key_columns=key_columns,
-        order_column=order_column,
-        partition_column=partition_column,
-    )
+    def publish(self, window: HourWindow) -> dict[str, int]:
+        """Moves the window's audited rows into the star tables in one transaction; returns
+        the rows each star table received."""
+        with self.transaction() as cursor:
+            cursor.execute(sql_files.read(f"publish/{self.kind}/lock_published.sql"))
+            cursor.execute(sql_files.read("publish/count_hour_plays.sql"), window.params)
+            staged_plays, audited_plays = cursor.fetchone()
+            if staged_plays and not audited_plays:
+                raise HourNotBuiltError(
+                    f"audit_songplays holds no rows of [{window.start}, {window.end}) although staging_events "
+                    f"holds {staged_plays} NextSong events: the hour was published already or was never built. "
+                    "Rerun the whole hour (clear it from stage_events), not publish alone."
+                )
+            inserted = self.execute_script(cursor, sql_files.read("publish/publish_hour.sql"), window.params)
+        return {table: inserted.get(table, 0) for table in schema.STAR_TABLES}

@@ -70,7 +70,7 @@ class PostgresWarehouse(Warehouse):
                 return StageResult(objects=0, rows=0)
             self.execute_script(cursor, sql_files.read("stage/postgres/create_raw_lines.sql"))
             _copy_in(cursor, "stage/postgres/copy_raw_lines.sql", (escape_copy_text(c) for c in body.iter_chunks(_CHUNK)))
-            rows = self.execute_script(cursor, sql_files.read("stage/postgres/insert_staging_events.sql"), params)
+            rows = self.execute_script(cursor, sql_files.read("stage/postgres/insert_staging_events.sql"), params)["staging_events"]
         return StageResult(objects=1, rows=rows)
 
     def stage_songs(self, s3: S3Hook, bucket: str, keys: Mapping[str, str], window: HourWindow) -> StageResult:
@@ -93,7 +93,7 @@ class PostgresWarehouse(Warehouse):
             self.execute_script(cursor, sql_files.read("stage/postgres/create_raw_songs.sql"))
             _copy_in(cursor, "stage/postgres/copy_raw_songs.sql", rows())
             self.execute_script(cursor, sql_files.read("stage/postgres/create_new_songs.sql"))
-            staged = self.execute_script(cursor, sql_files.read("stage/merge_staging_songs.sql"), window.params)
+            staged = self.execute_script(cursor, sql_files.read("stage/merge_staging_songs.sql"), window.params)["staging_songs"]
         return StageResult(objects=len(keys), rows=staged)
 
 

@@ -29,6 +29,8 @@ TABLE_ATTRIBUTES = {
     "songs": "diststyle key distkey (song_id) sortkey (song_id)",
     "artists": "diststyle all sortkey (artist_id)",
     "time": "diststyle all sortkey (start_time)",
+    # Audit tables hold one run's rows for a few minutes; each run reads only its hour.
+    **{f"audit_{table}": "diststyle even sortkey (batch_hour)" for table in ("songplays", "users", "songs", "artists", "time")},
 }
 # Redshift's text is varchar(256): user agents and locations can be longer.
 LONG_TEXT = "varchar(65535)"
@@ -131,7 +133,7 @@ class RedshiftWarehouse(Warehouse):
             self.execute_script(cursor, sql_files.read("stage/redshift/create_events_copy.sql"))
             # The COPY text holds the role ARN: run it, never log it.
             cursor.execute(self.render_copy_events(bucket, key, jsonpaths_key))
-            rows = self.execute_script(cursor, sql_files.read("stage/redshift/insert_staging_events.sql"), params)
+            rows = self.execute_script(cursor, sql_files.read("stage/redshift/insert_staging_events.sql"), params)["staging_events"]
         return StageResult(objects=1, rows=rows)
 
     def song_manifest(self, bucket: str, keys: Mapping[str, str]) -> str:
@@ -148,5 +150,5 @@ class RedshiftWarehouse(Warehouse):
             self.execute_script(cursor, sql_files.read("stage/redshift/create_new_songs.sql"))
             cursor.execute(self.render_copy_songs(bucket, f"{batch}.manifest"))
             cursor.execute(self.render_copy_song_objects(bucket, f"{batch}.objects.csv"))
-            staged = self.execute_script(cursor, sql_files.read("stage/merge_staging_songs.sql"), window.params)
+            staged = self.execute_script(cursor, sql_files.read("stage/merge_staging_songs.sql"), window.params)["staging_songs"]
         return StageResult(objects=len(keys), rows=staged)

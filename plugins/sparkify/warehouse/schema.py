@@ -59,6 +59,13 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "staging_song_objects": ("source_key", "source_etag", "batch_hour"),
 }
 
+STAR_TABLES = ("songplays", "users", "songs", "artists", "time")
+
+# Write-audit-publish: each star table's rows for one run's hour are built into its
+# audit table, validated there, and only then published.
+AUDIT_TABLES: dict[str, str] = {star: f"audit_{star}" for star in STAR_TABLES}
+TABLE_COLUMNS.update({audit: (*TABLE_COLUMNS[star], "batch_hour") for star, audit in AUDIT_TABLES.items()})
+
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "songplays": ("songplay_id",),
     "users": ("user_id",),
@@ -66,8 +73,6 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "artists": ("artist_id",),
     "time": ("start_time",),
 }
-
-STAR_TABLES = ("songplays", "users", "songs", "artists", "time")
 
 
 class UnknownIdentifierError(ValueError):

@@ -1,5 +1,22 @@
 -- One row per NextSong event of the run's hour. A play gets the song whose title,
 -- artist name and duration equal its own; when several do, the smallest song_id.
+-- Written to audit_songplays for the run's hour, after removing the hour's earlier attempt
+-- (a rerun starts clean). Only publish (sql/publish/) moves rows into songplays.
+delete from audit_songplays
+where batch_hour = %(data_interval_start)s;
+
+insert into audit_songplays (
+    songplay_id,
+    start_time,
+    user_id,
+    level,
+    song_id,
+    artist_id,
+    session_id,
+    location,
+    user_agent,
+    batch_hour
+)
 with song_matches as (
     select
         title,
@@ -52,11 +69,12 @@ select
     song_matches.artist_id,
     plays.session_id,
     plays.location,
-    plays.user_agent
+    plays.user_agent,
+    cast(%(data_interval_start)s as timestamp) as batch_hour
 from distinct_plays as plays
 left join song_matches
     on song_matches.title = plays.song
     and song_matches.artist_name = plays.artist
     and song_matches.duration = plays.length
     and song_matches.match_rank = 1
-where plays.copy_rank = 1
+where plays.copy_rank = 1;

@@ -1,5 +1,18 @@
 -- Songs staged by the run. When two objects carry one song_id, the one with the
 -- smallest artist_id, then title, wins.
+-- Written to audit_songs for the run's hour, after removing the hour's earlier attempt
+-- (a rerun starts clean). Only publish (sql/publish/) moves rows into songs.
+delete from audit_songs
+where batch_hour = %(data_interval_start)s;
+
+insert into audit_songs (
+    song_id,
+    title,
+    artist_id,
+    year,
+    duration,
+    batch_hour
+)
 with touched_songs as (
     select distinct song_id
     from staging_songs
@@ -28,6 +41,7 @@ select
     title,
     artist_id,
     year,
-    duration
+    duration,
+    cast(%(data_interval_start)s as timestamp) as batch_hour
 from ranked_songs
-where song_rank = 1
+where song_rank = 1;

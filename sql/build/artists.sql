@@ -1,6 +1,19 @@
 -- Artists whose songs the run staged, recomputed over all their staged songs.
 -- An artist_id with several names takes the name most of its songs carry (ties: the
 -- song with the smallest song_id), and location and coordinates from that same song.
+-- Written to audit_artists for the run's hour, after removing the hour's earlier attempt
+-- (a rerun starts clean). Only publish (sql/publish/) moves rows into artists.
+delete from audit_artists
+where batch_hour = %(data_interval_start)s;
+
+insert into audit_artists (
+    artist_id,
+    name,
+    location,
+    latitude,
+    longitude,
+    batch_hour
+)
 with touched_artists as (
     select distinct artist_id
     from staging_songs
@@ -37,6 +50,7 @@ select
     artist_name as name,
     artist_location as location,
     artist_latitude as latitude,
-    artist_longitude as longitude
+    artist_longitude as longitude,
+    cast(%(data_interval_start)s as timestamp) as batch_hour
 from ranked_artists
-where artist_rank = 1
+where artist_rank = 1;
