@@ -7,11 +7,8 @@ read the same connections (``AIRFLOW_CONN_*``) as ``airflow dags test`` does.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import tempfile
 from pathlib import Path
 
@@ -71,29 +68,11 @@ def real_data() -> Path:
 def slack_listener(monkeypatch):
     """A real HTTP listener on 127.0.0.1 standing in for Slack's incoming webhook; the
     connection slack_default points at it. Yields the (path, JSON body) of each POST."""
-    received: list[tuple[str, dict]] = []
+    from sparkify.local.slack_standin import SlackStandIn
 
-    class Webhook(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((self.path, json.loads(body)))
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Webhook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_SLACK_DEFAULT",
-        json.dumps(
-            {"conn_type": "slackwebhook", "host": f"http://127.0.0.1:{server.server_port}/services", "password": "T000/B000/XXXX"}
-        ),
-    )
-    yield received
-    server.shutdown()
+    with SlackStandIn() as slack:
+        monkeypatch.setenv("AIRFLOW_CONN_SLACK_DEFAULT", slack.connection)
+        yield slack.received
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -53,21 +53,6 @@ def snapshot(stack: LocalStack, table: str) -> list[tuple]:
     return rows
 
 
-def fingerprints(stack: LocalStack) -> dict[str, tuple[int, str]]:
-    """Each star table's row count and the md5 of all its rows in order: equal
-    fingerprints mean equal tables."""
-    result = {}
-    for table in schema.STAR_TABLES:
-        columns = ", ".join(schema.TABLE_COLUMNS[table])
-        _, [(count, digest)] = run_query(
-            stack,
-            f"select count(*), coalesce(md5(string_agg(r::text, '|' order by r::text)), '') "
-            f"from (select {columns} from {table}) as r",
-        )
-        result[table] = (count, digest)
-    return result
-
-
 def rows(stack: LocalStack, sql: str, params=None) -> list[tuple]:
     return run_query(stack, sql, params)[1]
 

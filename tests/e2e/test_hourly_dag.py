@@ -87,8 +87,7 @@ def test_rerunning_an_hour_under_airflow_leaves_every_table_identical(stack, loa
     assert {t: snapshot(stack, t) for t in STAR_TABLES} == before
 
 
-def test_the_readme_demo_command_runs_on_synthetic_data(stack):
-    clean(stack)
+def readme_command(stack, *args: str) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "SPARKIFY_HOME": str(stack.root),
@@ -96,20 +95,31 @@ def test_the_readme_demo_command_runs_on_synthetic_data(stack):
         "SPARKIFY_S3_PORT": str(stack.s3_port),
         "SPARKIFY_DOCS_PORT": str(stack.docs_port),
     }
+    return subprocess.run([str(PROJECT / "sparkify"), *args], env=env, capture_output=True, text=True, timeout=900)
 
-    done = subprocess.run(
-        [str(PROJECT / "sparkify"), "demo", "--start", "2018-11-15T10", "--end", "2018-11-15T12"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "2 hours run, 0 failed" in done.stdout
-    assert "2018-11-15T10   ok" in done.stdout and "2018-11-15T11   ok" in done.stdout
+def test_the_readme_demo_and_bad_hour_commands_run_on_synthetic_data(stack):
+    clean(stack)
+
+    demo = readme_command(stack, "demo", "--start", "2018-11-15T10", "--end", "2018-11-15T12")
+
+    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    assert "2 hours run, 0 failed" in demo.stdout
+    assert "2018-11-15T10   ok" in demo.stdout and "2018-11-15T11   ok" in demo.stdout
+    assert f"Data Docs: {stack.data_docs_url}index.html" in demo.stdout
     [(songplays,)] = rows(stack, "select count(*) from songplays")
     assert songplays > 0
+
+    bad = readme_command(stack, "bad-hour", "--hour", "2018-11-15T11")
+
+    assert bad.returncode == 0, bad.stdout[-3000:] + bad.stderr[-3000:]
+    assert "Run of 2018-11-15T11: blocked" in bad.stdout
+    assert "FAILED [critical] expect_column_values_to_be_in_set (level): unexpected 2" in bad.stdout
+    assert "Slack (local stand-in webhook) received 1 message(s)" in bad.stdout
+    assert "sparkify_hourly.validate_staging.staging_events blocked the hour" in bad.stdout
+    assert f"<{stack.data_docs_url}validations/staging_events/" in bad.stdout
+    assert "Published tables unchanged by the blocked hour: yes" in bad.stdout
+    assert "rerun of the hour: ok" in bad.stdout
 
 
 def test_each_gate_task_links_its_data_docs_page(stack, loaded):

@@ -13,7 +13,6 @@ from helpers import (
     TEST_HOUR,
     event,
     event_lines,
-    fingerprints,
     ms,
     put,
     put_songs,
@@ -22,7 +21,7 @@ from helpers import (
     song,
 )
 
-from sparkify.local.warehouse_admin import run_query
+from sparkify.local.warehouse_admin import fingerprints, run_query
 
 pytestmark = pytest.mark.integration
 

@@ -121,6 +121,17 @@ def cmd_demo(args) -> int:
     return 0 if all(o.succeeded for o in outcomes) else 1
 
 
+def cmd_bad_hour(args) -> int:
+    from sparkify.local import bad_hour, runner
+
+    stack = project_stack()
+    stack.up()
+    log_dir = stack.log_dir / "bad-hour" / datetime.now().strftime("%Y%m%dT%H%M%S")
+    report = bad_hour.run(stack, runner.parse_hour(args.hour), log_dir)
+    print(bad_hour.render(report))
+    return 0 if not report.blocked.succeeded and report.tables_unchanged and report.rerun.succeeded else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in PASSTHROUGH:
@@ -132,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--start", default=DEFAULT_START, help="first hour, UTC (default %(default)s)")
     demo.add_argument("--end", default=DEFAULT_END, help="hour after the last, UTC (default %(default)s)")
     demo.set_defaults(func=cmd_demo)
+    bad = sub.add_parser(
+        "bad-hour", help="inject bad events into one demo hour and show the gate block it (Slack message, Data Docs page)"
+    )
+    bad.add_argument("--hour", default="2018-11-15T11", help="the hour, UTC, of a day already in the local bucket (default %(default)s)")
+    bad.set_defaults(func=cmd_bad_hour)
     sub.add_parser("up", help="start PostgreSQL, the S3 server and the Data Docs server on 127.0.0.1").set_defaults(func=cmd_up)
     sub.add_parser("down", help="stop the embedded stack").set_defaults(func=cmd_down)
     sub.add_parser("status", help="show whether the embedded stack runs").set_defaults(func=cmd_status)

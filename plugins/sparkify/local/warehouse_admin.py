@@ -35,3 +35,20 @@ def drop_all_tables(stack: LocalStack) -> None:
             cursor.execute(sql_files.read("ddl/drop_tables.sql"))
     finally:
         conn.close()
+
+
+def fingerprints(stack: LocalStack) -> dict[str, tuple[int, str]]:
+    """Each star table's row count and the md5 of all its rows in order: equal
+    fingerprints mean equal tables."""
+    from sparkify.warehouse import schema
+
+    result = {}
+    for table in schema.STAR_TABLES:
+        columns = ", ".join(schema.TABLE_COLUMNS[table])
+        _, [(count, digest)] = run_query(
+            stack,
+            f"select count(*), coalesce(md5(string_agg(r::text, '|' order by r::text)), '') "
+            f"from (select {columns} from {table}) as r",
+        )
+        result[table] = (count, digest)
+    return result
