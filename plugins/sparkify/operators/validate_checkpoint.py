@@ -29,6 +29,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
     :param hourly_table: for a checkpoint whose batch is one hour, the table whose
         ``batch_hour`` column selects it; None for a whole-table checkpoint
     :param warehouse_conn_id: the warehouse connection GX validates in
+    :param aws_conn_id: the AWS connection that uploads Data Docs when the site is on S3
     :param slack_conn_id: Slack webhook connection alerted when an expectation fails
         (critical or warning); empty to alert nobody (templated)
     """
@@ -44,6 +45,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         checkpoint_name: str,
         hourly_table: str | None = None,
         warehouse_conn_id: str = "sparkify_warehouse",
+        aws_conn_id: str = "aws_default",
         slack_conn_id: str = "slack_default",
         **kwargs,
     ) -> None:
@@ -57,6 +59,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         self.checkpoint_name = checkpoint_name
         self.hourly_table = hourly_table
         self.warehouse_conn_id = warehouse_conn_id
+        self.aws_conn_id = aws_conn_id
         self.slack_conn_id = slack_conn_id
         self.data_docs_url: str | None = None
         self._gx_context = None
@@ -104,6 +107,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
 
         report = describe(self._result, self._gx_context)
         self.data_docs_url = report.docs_pages[0][1] if report.docs_pages else None
+        self._upload_data_docs(report)
         for line in report.lines:
             self.log.warning(line) if report.worst else self.log.info(line)
         if report.worst and self.slack_conn_id:
@@ -115,6 +119,19 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
             else:
                 self.log.error("Slack connection %s is not defined: no alert was sent", self.slack_conn_id)
         return report.worst
+
+
+    def _upload_data_docs(self, report) -> None:
+        from sparkify.quality.context import GX_DIR
+        from sparkify.quality.data_docs import DataDocsSite
+
+        site = DataDocsSite.from_variables()
+        if site.s3_target is None:
+            return
+        pages = [site.site_path(url) for _, url in report.docs_pages]
+        pages += [f"expectations/{suite}.html" for suite, _ in report.docs_pages]
+        uploaded = site.upload(GX_DIR, pages, self.aws_conn_id)
+        self.log.info("Uploaded %d Data Docs files to %s", uploaded, site.location)
 
 
 def _bound_at_execute(*args):
