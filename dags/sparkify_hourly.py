@@ -100,15 +100,22 @@ with DAG(
     with TaskGroup(
         group_id="validate_warehouse", tooltip="GX gate: the hour's built rows may be published"
     ) as validate_warehouse:
-        for table in STAR_TABLES:
+        warehouse_gates = [
             ValidateCheckpointOperator(
                 task_id=table,
                 checkpoint_name=f"warehouse_{table}_hour",
                 hourly_table=AUDIT_TABLES[table],
                 on_failure_callback=None,
             )
+            for table in STAR_TABLES
+        ]
 
-    publish = PublishOperator(task_id="publish")
+    # Its outlets are the published tables' assets (sparkify.assets): downstream DAGs
+    # scheduled on them run on validated hours only.
+    publish = PublishOperator(
+        task_id="publish",
+        gate_task_ids=[gate.task_id for gate in (validate_events, validate_songs, *warehouse_gates)],
+    )
     end = EmptyOperator(task_id="end")
 
     create_tables >> [stage_events, stage_songs]

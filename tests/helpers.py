@@ -123,14 +123,25 @@ class _EnvironmentVariables:
         return value
 
 
-class _XComRecorder:
-    """The task instance's XCom push, kept in memory."""
+class _TaskInstance:
+    """A task instance's XCom push and pull, kept in memory for the whole run."""
 
-    def __init__(self):
-        self.pushed = {}
+    def __init__(self, task_id: str, store: dict):
+        self.task_id = task_id
+        self.store = store
 
     def xcom_push(self, key, value):
-        self.pushed[key] = value
+        self.store[(self.task_id, key)] = value
+
+    def xcom_pull(self, task_ids, key="return_value"):
+        if isinstance(task_ids, str):
+            return self.store.get((task_ids, key))
+        return [self.store.get((task_id, key)) for task_id in task_ids]
+
+
+class _OutletEvent:
+    def __init__(self):
+        self.extra = {}
 
 
 def hourly_dag():
@@ -139,15 +150,19 @@ def hourly_dag():
     return DagBag(dag_folder=str(Path(__file__).resolve().parents[1] / "dags")).dags["sparkify_hourly"]
 
 
-def run_hour_in_process(hour: datetime, dag=None, before_warehouse_gate=None) -> None:
+def run_hour_in_process(hour: datetime, dag=None, before_warehouse_gate=None) -> dict:
     """Executes the hourly DAG's own tasks for ``hour`` in dependency order, in this process
-    (templates rendered as Airflow would), for fast tests of the SQL and operators.
-    ``before_warehouse_gate`` is called once, after the builds and before the first task
-    of the ``validate_warehouse`` gate (to tamper with the audit rows)."""
+    (templates rendered as Airflow would), for fast tests of the SQL and operators;
+    returns the extras of the asset events emitted, by asset name.
+    ``before_warehouse_gate`` is called once, after the builds and before the first
+    task of the ``validate_warehouse`` gate (to tamper with the audit rows)."""
+    import collections
     import copy
 
     dag = dag or hourly_dag()
-    context = {**context_for(hour), "var": {"value": _EnvironmentVariables()}, "ti": _XComRecorder(), "params": {}}
+    xcoms: dict = {}
+    outlet_events = collections.defaultdict(_OutletEvent)
+    context = {**context_for(hour), "var": {"value": _EnvironmentVariables()}, "params": {}, "outlet_events": outlet_events}
     done: set[str] = set()
     while len(done) < len(dag.tasks):
         for task in dag.tasks:
@@ -156,6 +171,8 @@ def run_hour_in_process(hour: datetime, dag=None, before_warehouse_gate=None) ->
                     before_warehouse_gate()
                     before_warehouse_gate = None
                 runnable = copy.copy(task)
-                runnable.render_template_fields(context)
-                runnable.execute(context)
+                task_context = {**context, "ti": _TaskInstance(task.task_id, xcoms)}
+                runnable.render_template_fields(task_context)
+                runnable.execute(task_context)
                 done.add(task.task_id)
+    return {asset.name: event.extra for asset, event in outlet_events.items()}

@@ -108,3 +108,12 @@ create table if not exists audit_{{ table }} ({{ columns("") }},
     batch_hour timestamp not null
 ) {{ table_attributes["audit_" ~ table] }};
 {% endfor %}
+
+-- Owned by the downstream DAG sparkify_daily_plays (refreshed from published songplays).
+create table if not exists daily_plays_by_level (
+    day date not null,
+    level varchar(8) not null,
+    plays integer not null,
+    listeners integer not null,
+    primary key (day, level)
+) {{ table_attributes.daily_plays_by_level }};

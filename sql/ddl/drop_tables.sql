@@ -2,5 +2,6 @@
 drop table if exists
     staging_events, staging_songs, staging_song_objects,
     songplays, users, songs, artists, time,
-    audit_songplays, audit_users, audit_songs, audit_artists, audit_time;
+    audit_songplays, audit_users, audit_songs, audit_artists, audit_time,
+    daily_plays_by_level;
 drop type if exists event_record, song_record;

@@ -37,7 +37,7 @@ def timetable(dag):
 
 def test_dag_folder_imports_without_errors(dagbag):
     assert dagbag.import_errors == {}
-    assert "sparkify_hourly" in dagbag.dag_ids
+    assert set(dagbag.dag_ids) == {"sparkify_hourly", "sparkify_daily_plays"}
 
 
 STAGING_GATES = {"validate_staging.staging_events", "validate_staging.staging_songs"}
@@ -56,6 +56,19 @@ def test_task_graph_is_stage_gate_build_gate_publish(dag):
         | {("publish", "end")}
     )
     assert edges == expected
+
+
+def test_publish_is_the_only_task_with_outlets_one_asset_per_published_table(dag):
+    with_outlets = {t.task_id: [a.name for a in t.outlets] for t in dag.tasks if t.outlets}
+
+    assert with_outlets == {"publish": [f"sparkify.{table}" for table in STAR_TABLES]}
+
+
+def test_the_downstream_dag_is_scheduled_on_published_songplays(dagbag):
+    downstream = dagbag.dags["sparkify_daily_plays"]
+
+    assert [a.name for a in downstream.timetable.asset_condition.objects] == ["sparkify.songplays"]
+    assert [t.task_id for t in downstream.tasks] == ["refresh_daily_plays_by_level"]
 
 
 def test_gates_are_not_retried(dag):

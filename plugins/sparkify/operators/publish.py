@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from airflow.sdk import BaseOperator
 
 
@@ -9,22 +11,43 @@ class PublishOperator(BaseOperator):
     merges users (latest state by event time), songs and artists, then clears the
     hour's audit rows. Publishes of different hours take turns on a table lock.
 
+    Emits an event on each table's asset (:mod:`sparkify.assets`) carrying the hour,
+    the rows published and the Data Docs pages of the run's validations.
+
+    :param gate_task_ids: the quality gate tasks whose Data Docs pages the events carry
     :param warehouse_conn_id: the warehouse connection (templated)
     """
 
     template_fields = ("warehouse_conn_id",)
     ui_color = "#b6d7a8"
 
-    def __init__(self, *, warehouse_conn_id: str = "sparkify_warehouse", **kwargs) -> None:
+    def __init__(
+        self, *, gate_task_ids: Sequence[str] = (), warehouse_conn_id: str = "sparkify_warehouse", **kwargs
+    ) -> None:
+        from sparkify.assets import published_table
+        from sparkify.warehouse.schema import STAR_TABLES
+
+        kwargs.setdefault("outlets", [published_table(table) for table in STAR_TABLES])
         super().__init__(**kwargs)
+        self.gate_task_ids = list(gate_task_ids)
         self.warehouse_conn_id = warehouse_conn_id
 
     def execute(self, context) -> dict[str, int]:
         from sparkify import warehouse
+        from sparkify.assets import published_table
+        from sparkify.operators.validate_checkpoint import DATA_DOCS_XCOM_KEY
 
         window = warehouse.HourWindow.from_context(context)
         published = warehouse.for_connection(self.warehouse_conn_id).publish(window)
         self.log.info(
             "Published [%s, %s): %s", window.start, window.end, ", ".join(f"{n} {t}" for t, n in published.items())
         )
+        pages = context["ti"].xcom_pull(task_ids=self.gate_task_ids, key=DATA_DOCS_XCOM_KEY) if self.gate_task_ids else []
+        data_docs = {gate: url for gate, url in zip(self.gate_task_ids, pages or []) if url}
+        for table, rows in published.items():
+            context["outlet_events"][published_table(table)].extra = {
+                "hour": window.start.isoformat(),
+                "rows_published": rows,
+                "data_docs": data_docs,
+            }
         return published

@@ -4,6 +4,9 @@ from airflow.sdk import BaseOperatorLink
 from great_expectations_provider.operators.validate_checkpoint import GXValidateCheckpointOperator
 
 
+DATA_DOCS_XCOM_KEY = "data_docs_url"
+
+
 class DataDocsLink(BaseOperatorLink):
     """The gate task's button to the Data Docs page of the validation it ran."""
 
@@ -98,6 +101,8 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
                 raise
         else:
             self._report(window)
+        # publish attaches the run's validation pages to the asset events it emits.
+        context["ti"].xcom_push(key=DATA_DOCS_XCOM_KEY, value=self.data_docs_url)
 
     def _report(self, window) -> str | None:
         """Logs each failed expectation and the Data Docs pages, alerts Slack on a
@@ -119,7 +124,6 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
             else:
                 self.log.error("Slack connection %s is not defined: no alert was sent", self.slack_conn_id)
         return report.worst
-
 
     def _upload_data_docs(self, report) -> None:
         from sparkify.quality.context import GX_DIR

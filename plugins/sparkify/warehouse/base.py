@@ -137,6 +137,11 @@ class Warehouse(ABC):
             cursor.execute(sql_files.render("quality/count_batch_rows.sql", table=table).strip().rstrip(";"), window.params)
             return cursor.fetchone()[0] > 0
 
+    def run_script(self, sql_file: str, params: Mapping[str, Any]) -> dict[str, int]:
+        """Runs ``sql/<sql_file>`` in one transaction; returns the rows each table gained."""
+        with self.transaction() as cursor:
+            return self.execute_script(cursor, sql_files.read(sql_file), params)
+
     def build(self, star_table: str, window: HourWindow) -> int:
         """Writes the window's rows of ``star_table`` into its audit table; returns their number."""
         audit_table = schema.AUDIT_TABLES[schema.table(star_table)]

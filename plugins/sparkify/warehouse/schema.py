@@ -57,6 +57,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "batch_hour",
     ),
     "staging_song_objects": ("source_key", "source_etag", "batch_hour"),
+    "daily_plays_by_level": ("day", "level", "plays", "listeners"),
 }
 
 STAR_TABLES = ("songplays", "users", "songs", "artists", "time")
