@@ -44,6 +44,7 @@ from sparkify.operators import (
     ValidateCheckpointOperator,
 )
 from sparkify.quality.slack import alert_task_failure
+from sparkify.run_history import record_failure, record_success
 from sparkify.warehouse.schema import AUDIT_TABLES, STAR_TABLES
 
 BUCKET = "{{ var.value.sparkify_bucket }}"
@@ -61,7 +62,9 @@ default_args = {
     "depends_on_past": False,
     "email_on_retry": False,
     # Called once a task has failed for good (not per retry); gates send their own, richer message.
-    "on_failure_callback": alert_task_failure,
+    "on_failure_callback": [alert_task_failure, record_failure],
+    # Each task's outcome goes to the warehouse's run history (run_steps / run_history).
+    "on_success_callback": record_success,
 }
 
 with DAG(
@@ -88,13 +91,13 @@ with DAG(
             task_id="staging_events",
             checkpoint_name="staging_events_hour",
             hourly_table="staging_events",
-            on_failure_callback=None,
+            on_failure_callback=record_failure,
         )
         validate_songs = ValidateCheckpointOperator(
             task_id="staging_songs",
             checkpoint_name="staging_songs_hour",
             hourly_table="staging_songs",
-            on_failure_callback=None,
+            on_failure_callback=record_failure,
         )
 
     with TaskGroup(
@@ -105,7 +108,7 @@ with DAG(
                 task_id=table,
                 checkpoint_name=f"warehouse_{table}_hour",
                 hourly_table=AUDIT_TABLES[table],
-                on_failure_callback=None,
+                on_failure_callback=record_failure,
             )
             for table in STAR_TABLES
         ]

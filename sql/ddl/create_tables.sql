@@ -117,3 +117,52 @@ create table if not exists daily_plays_by_level (
     listeners integer not null,
     primary key (day, level)
 ) {{ table_attributes.daily_plays_by_level }};
+
+-- Run history: one row per task of each hourly run (written by the tasks' callbacks,
+-- plugins/sparkify/run_history.py), and per run and hour in the view below.
+create table if not exists run_steps (
+    run_id varchar(256) not null,
+    batch_hour timestamp not null,
+    step varchar(128) not null,
+    outcome varchar(16) not null,
+    rows_affected bigint,
+    severity varchar(16),
+    seconds double precision,
+    data_docs_url {{ long_text }},
+    recorded_at timestamp not null,
+    primary key (run_id, step)
+) {{ table_attributes.run_steps }};
+
+create or replace view run_history as
+select
+    run_id,
+    batch_hour,
+    case
+        when sum(case when step = 'publish' and outcome = 'done' then 1 else 0 end) > 0 then 'published'
+        when sum(case when outcome = 'blocked' then 1 else 0 end) > 0 then 'blocked'
+        when sum(case when outcome = 'failed' then 1 else 0 end) > 0 then 'failed'
+        else 'running'
+    end as status,
+    max(case when step = 'stage_events' then rows_affected end) as events_staged,
+    max(case when step = 'stage_songs' then rows_affected end) as songs_staged,
+    max(case when step = 'publish.songplays' then rows_affected end) as songplays_published,
+    max(case when step = 'publish.users' then rows_affected end) as users_published,
+    max(case when step = 'publish.songs' then rows_affected end) as songs_published,
+    max(case when step = 'publish.artists' then rows_affected end) as artists_published,
+    max(case when step = 'publish.time' then rows_affected end) as time_published,
+    -- A gate's outcome is its worst task's: blocked, then warning, then passed.
+    case max(case when step like 'validate_staging.%' then
+            case outcome when 'blocked' then 3 when 'warning' then 2 when 'passed' then 1 else 0 end end)
+        when 3 then 'blocked' when 2 then 'warning' when 1 then 'passed' when 0 then 'skipped'
+    end as staging_gate,
+    case max(case when step like 'validate_warehouse.%' then
+            case outcome when 'blocked' then 3 when 'warning' then 2 when 'passed' then 1 else 0 end end)
+        when 3 then 'blocked' when 2 then 'warning' when 1 then 'passed' when 0 then 'skipped'
+    end as warehouse_gate,
+    max(case when outcome = 'blocked' then step end) as blocked_by,
+    max(case when outcome in ('blocked', 'warning') then data_docs_url end) as data_docs_url,
+    sum(seconds) as task_seconds,
+    min(recorded_at) as started_at,
+    max(recorded_at) as finished_at
+from run_steps
+group by run_id, batch_hour;

@@ -121,6 +121,27 @@ def test_the_readme_demo_and_bad_hour_commands_run_on_synthetic_data(stack):
     assert "Published tables unchanged by the blocked hour: yes" in bad.stdout
     assert "rerun of the hour: ok" in bad.stdout
 
+    runs = readme_command(stack, "runs")
+
+    assert runs.returncode == 0, runs.stderr[-3000:]
+    # Newest first: the rerun, the blocked run, then the demo's two hours.
+    statuses = [line.split()[:2] for line in runs.stdout.splitlines()[2:]]
+    assert statuses == [
+        ["2018-11-15T11", "published"],
+        ["2018-11-15T11", "blocked"],
+        ["2018-11-15T11", "published"],
+        ["2018-11-15T10", "published"],
+    ]
+    blocked = runs.stdout.splitlines()[3]
+    assert "validate_staging.staging_events" in blocked and f"{stack.data_docs_url}validations/staging_events/" in blocked
+    [(staged, published)] = rows(
+        stack,
+        "select events_staged, songplays_published from run_history "
+        "where batch_hour = '2018-11-15 10:00' and status = 'published'",
+    )
+    [(plays,)] = rows(stack, "select count(*) from songplays where start_time < '2018-11-15 11:00'")
+    assert staged > 0 and published == plays
+
 
 def test_each_gate_task_links_its_data_docs_page(stack, loaded):
     import json

@@ -108,7 +108,7 @@ def test_create_tables_renders_redshift_types_and_keys(redshift):
     sql = sql_files.render("ddl/create_tables.sql", **redshift.ddl_placeholders())
 
     statements = parse_redshift(sql)
-    assert len(statements) == 13  # 3 staging, 5 star tables and their 5 audit tables
+    assert len(statements) == 16  # 3 staging, 5 star tables, their 5 audit tables, the daily summary, run_steps and its view
     text = normalized(sql)
     assert "sortkey (start_time)" in text and "distkey (song_id)" in text
     assert " text" not in text.replace("long_text", ""), "Redshift text is varchar(256); long columns need varchar(65535)"
@@ -140,9 +140,11 @@ def bind_hour(sql: str) -> str:
         *(f"build/{table}.sql" for table in STAR_TABLES),
         "publish/count_hour_plays.sql",
         "publish/publish_hour.sql",
+        "downstream/refresh_daily_plays_by_level.sql",
+        "history/record_step.sql",
     ],
 )
-def test_build_and_publish_sql_parses_as_redshift(sql_file):
+def test_build_publish_and_bookkeeping_sql_parses_as_redshift(sql_file):
     sql = sql_files.read(sql_file)
 
     statements = parse_redshift(bind_hour(sql))

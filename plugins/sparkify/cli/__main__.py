@@ -62,7 +62,7 @@ def cmd_reset(args) -> int:
 def cmd_sql(args) -> int:
     from sparkify.local.warehouse_admin import run_query
 
-    columns, rows = run_query(project_stack(), args.query)
+    _, rows = run_query(project_stack(), args.query)
     if columns:
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
@@ -121,6 +121,33 @@ def cmd_demo(args) -> int:
     return 0 if all(o.succeeded for o in outcomes) else 1
 
 
+def cmd_runs(args) -> int:
+    from sparkify import sql_files
+    from sparkify.local.summary import text_table
+    from sparkify.local.warehouse_admin import run_query
+
+    _, rows = run_query(project_stack(), sql_files.read("history/last_runs.sql"), {"limit": args.last})
+    shown = [
+        (f"{r[0]:%Y-%m-%dT%H}", *("" if v is None else v for v in r[2:9]), f"{r[9] or 0:.1f}", r[10] or "", r[11] or "")
+        for r in rows
+    ]
+    headers = (
+        "hour",
+        "status",
+        "events",
+        "songs",
+        "plays published",
+        "users published",
+        "staging gate",
+        "warehouse gate",
+        "task s",
+        "blocked by",
+        "Data Docs (blocked or warned)",
+    )
+    print(text_table(headers, shown) if rows else "no runs recorded yet (./sparkify demo runs some)")
+    return 0
+
+
 def cmd_bad_hour(args) -> int:
     from sparkify.local import bad_hour, runner
 
@@ -143,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--start", default=DEFAULT_START, help="first hour, UTC (default %(default)s)")
     demo.add_argument("--end", default=DEFAULT_END, help="hour after the last, UTC (default %(default)s)")
     demo.set_defaults(func=cmd_demo)
+    runs = sub.add_parser("runs", help="the latest hourly runs from the warehouse's run history")
+    runs.add_argument("--last", type=int, default=24, help="how many runs (default %(default)s)")
+    runs.set_defaults(func=cmd_runs)
     bad = sub.add_parser(
         "bad-hour", help="inject bad events into one demo hour and show the gate block it (Slack message, Data Docs page)"
     )

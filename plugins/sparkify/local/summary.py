@@ -13,10 +13,12 @@ from sparkify.local.warehouse_admin import run_query
 from sparkify.warehouse import schema
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
+def text_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
     cells = [list(map(str, headers))] + [[str(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in cells]
+    lines = [
+        "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip() for row in cells
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -39,10 +41,10 @@ def render(
     return "\n".join(
         [
             "Rows per table (whole warehouse)",
-            _table(("table", "rows"), counts),
+            text_table(("table", "rows"), counts),
             "",
             f"Per hour, {start:%Y-%m-%dT%H} to {end:%Y-%m-%dT%H} (UTC, end exclusive)",
-            _table(("hour", "run", "events staged", "NextSong", "songplays", "with song_id"), hour_rows),
+            text_table(("hour", "run", "events staged", "NextSong", "songplays", "with song_id"), hour_rows),
             "",
             f"{len(outcomes)} hours run, {failed} failed, {elapsed:.1f} s in all",
             f"logs: {log_dir} (one file per hour); Airflow task logs: {stack.log_dir / 'airflow'}",

@@ -3,6 +3,8 @@ from __future__ import annotations
 from airflow.sdk import BaseOperatorLink
 from great_expectations_provider.operators.validate_checkpoint import GXValidateCheckpointOperator
 
+from sparkify.run_history import GATE_OUTCOME_XCOM_KEY
+
 
 DATA_DOCS_XCOM_KEY = "data_docs_url"
 
@@ -92,15 +94,19 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         if self.hourly_table is not None:
             if not warehouse.for_connection(self.warehouse_conn_id).hour_has_rows(self.hourly_table, window):
                 self.log.info("No %s rows for [%s, %s): nothing to validate", self.hourly_table, window.start, window.end)
+                context["ti"].xcom_push(key=GATE_OUTCOME_XCOM_KEY, value="skipped")
                 return
             self.batch_parameters = {"batch_hour": str(window.params["data_interval_start"])}
         try:
             super().execute(context)
         except GXValidationFailed:
-            if self._report(window) == "critical":
+            worst = self._report(window)
+            if worst == "critical":
+                context["ti"].xcom_push(key=DATA_DOCS_XCOM_KEY, value=self.data_docs_url)
                 raise
         else:
-            self._report(window)
+            worst = self._report(window)
+        context["ti"].xcom_push(key=GATE_OUTCOME_XCOM_KEY, value="warning" if worst else "passed")
         # publish attaches the run's validation pages to the asset events it emits.
         context["ti"].xcom_push(key=DATA_DOCS_XCOM_KEY, value=self.data_docs_url)
 

@@ -30,6 +30,7 @@ TABLE_ATTRIBUTES = {
     "artists": "diststyle all sortkey (artist_id)",
     "time": "diststyle all sortkey (start_time)",
     "daily_plays_by_level": "diststyle all sortkey (day)",
+    "run_steps": "diststyle all sortkey (batch_hour)",
     # Audit tables hold one run's rows for a few minutes; each run reads only its hour.
     **{f"audit_{table}": "diststyle even sortkey (batch_hour)" for table in ("songplays", "users", "songs", "artists", "time")},
 }

@@ -58,6 +58,17 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "staging_song_objects": ("source_key", "source_etag", "batch_hour"),
     "daily_plays_by_level": ("day", "level", "plays", "listeners"),
+    "run_steps": (
+        "run_id",
+        "batch_hour",
+        "step",
+        "outcome",
+        "rows_affected",
+        "severity",
+        "seconds",
+        "data_docs_url",
+        "recorded_at",
+    ),
 }
 
 STAR_TABLES = ("songplays", "users", "songs", "artists", "time")
