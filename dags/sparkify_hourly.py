@@ -91,6 +91,8 @@ with DAG(
             task_id="staging_events",
             checkpoint_name="staging_events_hour",
             hourly_table="staging_events",
+            # The volume check's bounds, from this hour of day in the run history.
+            expectation_parameters_sql="quality/volume_bounds.sql",
             on_failure_callback=record_failure,
         )
         validate_songs = ValidateCheckpointOperator(

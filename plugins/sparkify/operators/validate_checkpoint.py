@@ -33,6 +33,8 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
     :param checkpoint_name: a checkpoint in ``gx/checkpoints/``
     :param hourly_table: for a checkpoint whose batch is one hour, the table whose
         ``batch_hour`` column selects it; None for a whole-table checkpoint
+    :param expectation_parameters_sql: a file under ``sql/`` whose one row, computed for
+        the run's hour, gives the suite's ``$PARAMETER`` values by column name
     :param warehouse_conn_id: the warehouse connection GX validates in
     :param aws_conn_id: the AWS connection that uploads Data Docs when the site is on S3
     :param slack_conn_id: Slack webhook connection alerted when an expectation fails
@@ -49,6 +51,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         *,
         checkpoint_name: str,
         hourly_table: str | None = None,
+        expectation_parameters_sql: str | None = None,
         warehouse_conn_id: str = "sparkify_warehouse",
         aws_conn_id: str = "aws_default",
         slack_conn_id: str = "slack_default",
@@ -63,6 +66,8 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         )
         self.checkpoint_name = checkpoint_name
         self.hourly_table = hourly_table
+        self.expectation_parameters_sql = expectation_parameters_sql
+        self.expectation_parameters: dict | None = None
         self.warehouse_conn_id = warehouse_conn_id
         self.aws_conn_id = aws_conn_id
         self.slack_conn_id = slack_conn_id
@@ -97,6 +102,11 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
                 context["ti"].xcom_push(key=GATE_OUTCOME_XCOM_KEY, value="skipped")
                 return
             self.batch_parameters = {"batch_hour": str(window.params["data_interval_start"])}
+        if self.expectation_parameters_sql:
+            self.expectation_parameters = warehouse.for_connection(self.warehouse_conn_id).query_row(
+                self.expectation_parameters_sql, window.params
+            )
+            self.log.info("Suite parameters for [%s, %s): %s", window.start, window.end, self.expectation_parameters)
         try:
             super().execute(context)
         except GXValidationFailed:
@@ -157,5 +167,9 @@ class _RecordingCheckpoint:
         self._operator = operator
 
     def run(self, **kwargs):
+        # The provider passes batch parameters only; suite parameters computed in the
+        # warehouse for this hour (e.g. volume bounds) are added here.
+        if self._operator.expectation_parameters:
+            kwargs["expectation_parameters"] = self._operator.expectation_parameters
         self._operator._result = self._checkpoint.run(**kwargs)
         return self._operator._result

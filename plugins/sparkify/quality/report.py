@@ -16,6 +16,7 @@ class Failure:
     target: str
     severity: str
     unexpected: object
+    expected: str = ""
 
 
 @dataclass
@@ -29,6 +30,20 @@ class GateReport:
 def _severity(expectation_config) -> str:
     severity = expectation_config.severity
     return str(getattr(severity, "value", severity)).lower()
+
+
+def _expected_range(kwargs) -> str:
+    """The bounds a range expectation held the data to (suite parameters resolved), in words."""
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    if isinstance(low, dict) or isinstance(high, dict):
+        return ""
+    if low is not None and high is not None:
+        return f"expected between {low} and {high}"
+    if low is not None:
+        return f"expected at least {low}"
+    if high is not None:
+        return f"expected at most {high}"
+    return ""
 
 
 def describe(result, gx_context) -> GateReport:
@@ -60,11 +75,13 @@ def describe(result, gx_context) -> GateReport:
                 or "the table",
                 severity=_severity(config),
                 unexpected=outcome.result.get("unexpected_count", outcome.result.get("observed_value")),
+                expected=_expected_range(config.kwargs),
             )
             report.failures.append(failure)
             if report.worst is None or SEVERITY_ORDER.index(failure.severity) > SEVERITY_ORDER.index(report.worst):
                 report.worst = failure.severity
             report.lines.append(
                 f"  FAILED [{failure.severity}] {failure.expectation} ({failure.target}): unexpected {failure.unexpected}"
+                + (f" ({failure.expected})" if failure.expected else "")
             )
     return report

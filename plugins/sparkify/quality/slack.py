@@ -14,7 +14,11 @@ def gate_message(report: GateReport, *, dag_id: str, task_id: str, hour_label: s
     """``text`` (the notification line) and ``blocks`` for Slack's webhook API."""
     verdict = "blocked the hour" if report.worst == "critical" else "passed with warnings"
     headline = f"GX gate {dag_id}.{task_id} {verdict} for {hour_label} (worst failure: {report.worst})"
-    failures = "\n".join(f"• {f.suite}: `{f.expectation}` on {f.target} [{f.severity}], unexpected {f.unexpected}" for f in report.failures)
+    failures = "\n".join(
+        f"• {f.suite}: `{f.expectation}` on {f.target} [{f.severity}], unexpected {f.unexpected}"
+        + (f" ({f.expected})" if f.expected else "")
+        for f in report.failures
+    )
     pages = "\n".join(f"<{page}|Data Docs: {suite}>" for suite, page in report.docs_pages)
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": headline[:150]}},

@@ -137,6 +137,13 @@ class Warehouse(ABC):
             cursor.execute(sql_files.render("quality/count_batch_rows.sql", table=table).strip().rstrip(";"), window.params)
             return cursor.fetchone()[0] > 0
 
+    def query_row(self, sql_file: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The one row ``sql/<sql_file>`` returns, by column name."""
+        with self.transaction() as cursor:
+            cursor.execute(sql_files.read(sql_file).strip().rstrip(";"), params)
+            row = cursor.fetchone()
+            return dict(zip((d[0] for d in cursor.description), row))
+
     def run_script(self, sql_file: str, params: Mapping[str, Any]) -> dict[str, int]:
         """Runs ``sql/<sql_file>`` in one transaction; returns the rows each table gained."""
         with self.transaction() as cursor:

@@ -1,0 +1,78 @@
+"""The volume check: an hour whose event count falls far outside the same hour of day
+in the recent run history raises a warning (never blocks), with the bounds computed in
+SQL from run_history, shown in Data Docs, the task log and the Slack alert."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.request import urlopen
+
+import pytest
+from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, rows, run_hour_in_process
+
+from sparkify.local.warehouse_admin import run_query
+
+pytestmark = pytest.mark.integration
+
+H = TEST_HOUR
+VOLUME_RULE = "The hour's event count is within the usual range for this hour of day"
+
+
+def history(stack, events_by_days_ago: dict[int, int]) -> None:
+    """Published runs of hour H's hour of day on earlier days, as run_history records them."""
+    for days_ago, events in events_by_days_ago.items():
+        hour = (H - timedelta(days=days_ago)).replace(tzinfo=None)
+        for step, rows_affected in (("stage_events", events), ("publish", events)):
+            run_query(
+                stack,
+                "insert into run_steps (run_id, batch_hour, step, outcome, rows_affected, recorded_at) "
+                "values (%s, %s, %s, 'done', %s, %s)",
+                (f"scheduled__{hour:%Y-%m-%dT%H}", hour, step, rows_affected, hour),
+            )
+
+
+def an_hour_of(count: int) -> str:
+    return event_lines([event(ms(H, n * 50 / count), "7", itemInSession=n) for n in range(count)])
+
+
+def volume_lines(log: str) -> list[str]:
+    return [line for line in log.splitlines() if VOLUME_RULE in line and "FAILED" in line]
+
+
+def test_without_history_there_is_no_volume_limit(one_song, capsys):
+    put(one_song, TEST_DAY_KEY, an_hour_of(40))
+
+    run_hour_in_process(H)
+
+    log = capsys.readouterr().out
+    assert "{'expected_events_min': None, 'expected_events_max': None}" in log
+    assert volume_lines(log) == []
+
+
+def test_a_usual_hour_passes(one_song, capsys):
+    history(one_song, {1: 38, 2: 40, 3: 42, 4: 40})
+    put(one_song, TEST_DAY_KEY, an_hour_of(41))
+
+    run_hour_in_process(H)
+
+    assert volume_lines(capsys.readouterr().out) == []
+
+
+def test_a_far_smaller_hour_warns_with_its_bounds_and_still_publishes(one_song, capsys, slack_listener):
+    history(one_song, {1: 38, 2: 40, 3: 42, 4: 40})
+    put(one_song, TEST_DAY_KEY, an_hour_of(12))
+
+    run_hour_in_process(H)
+
+    log = capsys.readouterr().out
+    # mean 40, 3 sd = 4.9 < 25% of the mean = 10: bounds 30 and 50.
+    [line] = volume_lines(log)
+    assert "FAILED [warning] expect_table_row_count_to_be_between" in line
+    assert "unexpected 12 (expected between 30 and 50)" in line
+    assert rows(one_song, "select count(*) from songplays") == [(12,)]
+    [(_, payload)] = slack_listener
+    assert "passed with warnings" in payload["text"] and "unexpected 12 (expected between 30 and 50)" in payload["text"]
+    [page] = [line.split("Data Docs: ")[1].split()[0] for line in log.splitlines() if "Suite staging_events" in line]
+    with urlopen(page) as response:
+        html = response.read().decode()
+    assert "30" in html and "50" in html and VOLUME_RULE in html
