@@ -148,6 +148,13 @@ def cmd_runs(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from sparkify.local import bench
+
+    print(bench.run(args.events))
+    return 0
+
+
 def cmd_bad_hour(args) -> int:
     from sparkify.local import bad_hour, runner
 
@@ -170,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--start", default=DEFAULT_START, help="first hour, UTC (default %(default)s)")
     demo.add_argument("--end", default=DEFAULT_END, help="hour after the last, UTC (default %(default)s)")
     demo.set_defaults(func=cmd_demo)
+    bench = sub.add_parser("bench", help="measured figures on a private stack (today: the quality gates on one large hour)")
+    bench.add_argument("--events", type=int, default=1_000_000, help="events in the hour (default %(default)s)")
+    bench.set_defaults(func=cmd_bench)
     runs = sub.add_parser("runs", help="the latest hourly runs from the warehouse's run history")
     runs.add_argument("--last", type=int, default=24, help="how many runs (default %(default)s)")
     runs.set_defaults(func=cmd_runs)
