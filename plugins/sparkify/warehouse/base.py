@@ -153,7 +153,13 @@ class Warehouse(ABC):
         """Writes the window's rows of ``star_table`` into its audit table; returns their number."""
         audit_table = schema.AUDIT_TABLES[schema.table(star_table)]
         with self.transaction() as cursor:
-            return self.execute_script(cursor, sql_files.read(f"build/{star_table}.sql"), window.params)[audit_table]
+            rows = self.execute_script(cursor, sql_files.read(f"build/{star_table}.sql"), window.params)[audit_table]
+            self._refresh_statistics(cursor, audit_table)
+            return rows
+
+    def _refresh_statistics(self, cursor, table: str) -> None:
+        """Planner statistics for ``table`` after a bulk write (no-op where the warehouse
+        keeps them itself)."""
 
     def publish(self, window: HourWindow) -> dict[str, int]:
         """Moves the window's audited rows into the star tables in one transaction; returns
