@@ -144,6 +144,13 @@ class _OutletEvent:
         self.extra = {}
 
 
+def outlet_events() -> dict:
+    """The ``outlet_events`` of a task context: each asset's event, whose ``extra`` a task sets."""
+    import collections
+
+    return collections.defaultdict(_OutletEvent)
+
+
 def hourly_dag():
     from airflow.dag_processing.dagbag import DagBag
 
@@ -156,13 +163,12 @@ def run_hour_in_process(hour: datetime, dag=None, before_warehouse_gate=None) ->
     returns the extras of the asset events emitted, by asset name.
     ``before_warehouse_gate`` is called once, after the builds and before the first
     task of the ``validate_warehouse`` gate (to tamper with the audit rows)."""
-    import collections
     import copy
 
     dag = dag or hourly_dag()
     xcoms: dict = {}
-    outlet_events = collections.defaultdict(_OutletEvent)
-    context = {**context_for(hour), "var": {"value": _EnvironmentVariables()}, "params": {}, "outlet_events": outlet_events}
+    events = outlet_events()
+    context = {**context_for(hour), "var": {"value": _EnvironmentVariables()}, "params": {}, "outlet_events": events}
     done: set[str] = set()
     while len(done) < len(dag.tasks):
         for task in dag.tasks:
@@ -175,4 +181,4 @@ def run_hour_in_process(hour: datetime, dag=None, before_warehouse_gate=None) ->
                 runnable.render_template_fields(task_context)
                 runnable.execute(task_context)
                 done.add(task.task_id)
-    return {asset.name: event.extra for asset, event in outlet_events.items()}
+    return {asset.name: event.extra for asset, event in events.items()}

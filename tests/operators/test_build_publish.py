@@ -6,7 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from helpers import clean, context_for, event, event_lines, ms, put, put_songs, rows, snapshot, song, utc
+from helpers import clean, context_for, event, event_lines, ms, outlet_events, put, put_songs, rows, snapshot, song, utc
 
 from sparkify.local.stack import BUCKET
 from sparkify.operators import BuildAuditOperator, PublishOperator, StageEventsOperator
@@ -36,7 +36,7 @@ def build(hour):
 
 
 def publish(hour):
-    return PublishOperator(task_id="publish").execute(context_for(hour))
+    return PublishOperator(task_id="publish").execute({**context_for(hour), "outlet_events": outlet_events()})
 
 
 def build_and_publish(hour):
@@ -124,6 +124,18 @@ def test_the_fact_hour_is_replaced_and_ids_are_deterministic(stack, level_change
 
     assert snapshot(stack, "songplays") == first
     assert rows(stack, "select count(*), count(distinct songplay_id) from songplays") == [(4, 4)]
+
+
+def test_publish_emits_an_event_per_published_table_with_its_hour_and_rows(stack, level_change):
+    build(H10)
+    events = outlet_events()
+
+    PublishOperator(task_id="publish").execute({**context_for(H10), "outlet_events": events})
+
+    assert {asset.name: event.extra for asset, event in events.items()} == {
+        f"sparkify.{table}": {"hour": H10.isoformat(), "rows_published": rows, "data_docs": {}}
+        for table, rows in {"songplays": 3, "users": 2, "songs": 0, "artists": 0, "time": 3}.items()
+    }
 
 
 def test_publish_refuses_an_hour_that_was_not_built_again(stack, level_change):
