@@ -1,4 +1,6 @@
--- Artists whose songs the run staged, recomputed over all their staged songs.
+-- Artists whose songs the run staged, and the artists its plays matched that are not
+-- published yet (as in build/songs.sql; runs after build/songplays.sql), recomputed
+-- over all their staged songs.
 -- An artist_id with several names takes the name most of its songs carry (ties: the
 -- song with the smallest song_id), and location and coordinates from that same song.
 -- Written to audit_artists for the run's hour, after removing the hour's earlier attempt
@@ -15,10 +17,22 @@ insert into audit_artists (
     batch_hour
 )
 with touched_artists as (
-    select distinct artist_id
+    select artist_id
     from staging_songs
     where batch_hour = %(data_interval_start)s
         and artist_id is not null
+
+    union
+
+    select play.artist_id
+    from audit_songplays as play
+    where play.batch_hour = %(data_interval_start)s
+        and play.artist_id is not null
+        and not exists (
+            select 1
+            from artists
+            where artists.artist_id = play.artist_id
+        )
 ),
 
 artist_songs as (

@@ -1,5 +1,8 @@
--- Songs staged by the run. When two objects carry one song_id, the one with the
--- smallest artist_id, then title, wins.
+-- Songs staged by the run, and the songs its plays matched that are not published yet
+-- (staged by an hour still running or blocked): they are published with these plays,
+-- so every play's song exists whatever order hours finish in. When two objects carry
+-- one song_id, the one with the smallest artist_id, then title, wins. Runs after
+-- build/songplays.sql.
 -- Written to audit_songs for the run's hour, after removing the hour's earlier attempt
 -- (a rerun starts clean). Only publish (sql/publish/) moves rows into songs.
 delete from audit_songs
@@ -14,10 +17,22 @@ insert into audit_songs (
     batch_hour
 )
 with touched_songs as (
-    select distinct song_id
+    select song_id
     from staging_songs
     where batch_hour = %(data_interval_start)s
         and song_id is not null
+
+    union
+
+    select play.song_id
+    from audit_songplays as play
+    where play.batch_hour = %(data_interval_start)s
+        and play.song_id is not null
+        and not exists (
+            select 1
+            from songs
+            where songs.song_id = play.song_id
+        )
 ),
 
 ranked_songs as (

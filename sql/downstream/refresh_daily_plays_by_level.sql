@@ -11,10 +11,10 @@ insert into daily_plays_by_level (
 )
 select
     cast(%(day)s as date) as day,
-    level,
+    coalesce(level, 'unknown') as level,
     count(*) as plays,
     count(distinct user_id) as listeners
 from songplays
 where start_time >= %(day_start)s
     and start_time < %(day_end)s
-group by level;
+group by coalesce(level, 'unknown');

@@ -1,6 +1,7 @@
--- The hour's NextSong events in staging and plays in audit: publish refuses an hour
--- that has the first and not the second (published already, or never built), which
--- would otherwise replace the published hour with nothing.
+-- The hour's NextSong events in staging, plays in audit and plays already published:
+-- publish refuses to replace the published hour with nothing when staging has plays
+-- but audit has none (published already, or never built), or when neither has any
+-- but the published hour does (its source object vanished or is empty on a rerun).
 select
     (
         select count(*)
@@ -12,4 +13,10 @@ select
         select count(*)
         from audit_songplays
         where batch_hour = %(data_interval_start)s
-    ) as audited_plays;
+    ) as audited_plays,
+    (
+        select count(*)
+        from songplays
+        where start_time >= %(data_interval_start)s
+            and start_time < %(data_interval_end)s
+    ) as published_plays;

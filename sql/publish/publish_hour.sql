@@ -1,6 +1,7 @@
 -- Publishes the run's audited hour: the only writes to the tables analysts query, all
--- in one transaction (after sql/publish/<backend>/lock_published.sql). Rerunning it
--- publishes the same rows again and changes nothing.
+-- in one transaction (after sql/publish/<backend>/lock_published.sql). Publishing the
+-- same audited rows again changes nothing; once they are cleared below, the guard in
+-- count_hour_plays.sql makes a second publish of the hour fail instead of emptying it.
 
 -- The fact and the time rows of its plays belong to the hour: replaced, so rows that a
 -- corrected hour no longer has do not linger.

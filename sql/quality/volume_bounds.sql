@@ -1,7 +1,7 @@
 -- The usual event count of this hour of day: the same hour on the last 14 days that
--- were published (each hour once, its latest run), mean +/- the larger of 3 standard
--- deviations and a quarter of the mean. With fewer than 3 such hours there is no
--- history to judge by, and both bounds are null (no limit).
+-- were published (each hour once, with its largest recorded count), mean +/- the
+-- larger of 3 standard deviations and a quarter of the mean. With fewer than 3 such
+-- hours there is no history to judge by, and both bounds are null (no limit).
 with same_hour as (
     select
         batch_hour,
@@ -16,7 +16,7 @@ with same_hour as (
 
 usual as (
     select
-        count(*) as hours,
+        count(events) as hours,
         avg(cast(events as double precision)) as mean_events,
         coalesce(stddev_samp(events), 0) as stddev_events
     from same_hour

@@ -52,6 +52,7 @@ def test_task_graph_is_stage_gate_build_gate_publish(dag):
         | {("stage_events", "validate_staging.staging_events"), ("stage_songs", "validate_staging.staging_songs")}
         | {(gate, build) for gate in STAGING_GATES for build in builds}
         | {(build, gate) for build in builds for gate in WAREHOUSE_GATES}
+        | {("build_songplays", "build_songs"), ("build_songplays", "build_artists")}
         | {(gate, "publish") for gate in WAREHOUSE_GATES}
         | {("publish", "end")}
     )

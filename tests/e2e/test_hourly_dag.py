@@ -109,6 +109,8 @@ def test_the_readme_demo_and_bad_hour_commands_run_on_synthetic_data(stack):
     assert f"Data Docs: {stack.data_docs_url}index.html" in demo.stdout
     [(songplays,)] = rows(stack, "select count(*) from songplays")
     assert songplays > 0
+    query = readme_command(stack, "sql", "select count(*) as plays from songplays")
+    assert query.stdout.split() == ["plays", str(songplays)]
 
     bad = readme_command(stack, "bad-hour", "--hour", "2018-11-15T11")
 

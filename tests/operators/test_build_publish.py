@@ -148,6 +148,21 @@ def test_publish_refuses_an_hour_that_was_not_built_again(stack, level_change):
     assert snapshot(stack, "songplays") == published
 
 
+def test_a_rerun_whose_log_object_vanished_leaves_the_published_hour_alone(stack, level_change):
+    from sparkify.local import dataset
+
+    build_and_publish(H10)
+    published = {t: snapshot(stack, t) for t in STAR_TABLES}
+    dataset.aws_client(stack, "s3").delete_object(Bucket=BUCKET, Key=DAY_KEY)
+    stage(H10)
+    build(H10)
+
+    with pytest.raises(HourNotBuiltError, match="staged no plays but 3 are published"):
+        publish(H10)
+
+    assert {t: snapshot(stack, t) for t in STAR_TABLES} == published
+
+
 def test_concurrent_publishes_of_different_hours_equal_publishing_one_after_another(stack, level_change):
     build_and_publish(H10)
     build_and_publish(H11)
@@ -190,6 +205,26 @@ def test_a_play_gets_the_song_whose_title_artist_and_duration_match(stack):
     run_hour_in_process(H10)
 
     assert rows(stack, "select song_id, artist_id from songplays order by start_time") == [("SOAAA", "ARAAA"), (None, None)]
+
+
+def test_plays_of_a_song_staged_by_an_unpublished_hour_publish_that_song_with_them(stack):
+    from sparkify.operators import StageSongsOperator
+
+    clean(stack)
+    put_songs(stack, [song("SOAAA", title="Yellow", artist_name="Coldplay", duration=266.0)])
+    put(stack, DAY_KEY, event_lines([event(ms(H11, 1), song="Yellow", artist="Coldplay", length=266.0)]))
+    # H10 stages the song and is still in flight (or blocked): nothing of it is published.
+    StageSongsOperator(task_id="stage_songs", bucket=BUCKET, prefix="song_data/").execute(context_for(H10))
+    stage(H11)
+
+    build_and_publish(H11)
+
+    assert rows(stack, "select song_id, artist_id from songplays") == [("SOAAA", "ARAAA")]
+    assert rows(stack, "select song_id from songs") == [("SOAAA",)]
+    assert rows(stack, "select artist_id, name from artists") == [("ARAAA", "Coldplay")]
+    once = {t: snapshot(stack, t) for t in STAR_TABLES}
+    build_and_publish(H10)
+    assert {t: snapshot(stack, t) for t in STAR_TABLES} == once
 
 
 def test_build_refuses_a_table_that_is_not_a_star_table():

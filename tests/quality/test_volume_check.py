@@ -55,7 +55,9 @@ def test_a_usual_hour_passes(one_song, capsys):
 
     run_hour_in_process(H)
 
-    assert volume_lines(capsys.readouterr().out) == []
+    log = capsys.readouterr().out
+    assert "{'expected_events_min': 30, 'expected_events_max': 50}" in log
+    assert volume_lines(log) == []
 
 
 def test_a_far_smaller_hour_warns_with_its_bounds_and_still_publishes(one_song, capsys, slack_listener):

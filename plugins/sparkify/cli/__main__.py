@@ -62,7 +62,7 @@ def cmd_reset(args) -> int:
 def cmd_sql(args) -> int:
     from sparkify.local.warehouse_admin import run_query
 
-    _, rows = run_query(project_stack(), args.query)
+    columns, rows = run_query(project_stack(), args.query)
     if columns:
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)

@@ -38,12 +38,14 @@ class PublishOperator(BaseOperator):
         from sparkify.operators.validate_checkpoint import DATA_DOCS_XCOM_KEY
 
         window = warehouse.HourWindow.from_context(context)
+        # Everything that can fail goes before the commit: a retry after it would find
+        # the audit rows gone.
+        pages = context["ti"].xcom_pull(task_ids=self.gate_task_ids, key=DATA_DOCS_XCOM_KEY) if self.gate_task_ids else []
+        data_docs = {gate: url for gate, url in zip(self.gate_task_ids, pages or []) if url}
         published = warehouse.for_connection(self.warehouse_conn_id).publish(window)
         self.log.info(
             "Published [%s, %s): %s", window.start, window.end, ", ".join(f"{n} {t}" for t, n in published.items())
         )
-        pages = context["ti"].xcom_pull(task_ids=self.gate_task_ids, key=DATA_DOCS_XCOM_KEY) if self.gate_task_ids else []
-        data_docs = {gate: url for gate, url in zip(self.gate_task_ids, pages or []) if url}
         for table, rows in published.items():
             context["outlet_events"][published_table(table)].extra = {
                 "hour": window.start.isoformat(),

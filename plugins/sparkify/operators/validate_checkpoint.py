@@ -150,7 +150,11 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
             return
         pages = [site.site_path(url) for _, url in report.docs_pages]
         pages += [f"expectations/{suite}.html" for suite, _ in report.docs_pages]
-        uploaded = site.upload(GX_DIR, pages, self.aws_conn_id)
+        try:
+            uploaded = site.upload(GX_DIR, pages, self.aws_conn_id)
+        except Exception:  # the verdict stands without its pages; say so loudly, do not change it
+            self.log.exception("Could not upload Data Docs to %s; the validation result is kept on this worker", site.location)
+            return
         self.log.info("Uploaded %d Data Docs files to %s", uploaded, site.location)
 
 

@@ -59,5 +59,10 @@ def task_failure_message(context) -> dict:
 
 def alert_task_failure(context, conn_id: str = "slack_default") -> None:
     """``on_failure_callback``: Airflow calls it once a task has failed for good, not on
-    each retry, so one failure makes one message."""
+    each retry, so one failure makes one message. A gate that blocked the hour has
+    posted its own, richer message already."""
+    from great_expectations_provider.common.errors import GXValidationFailed
+
+    if isinstance(context.get("exception"), GXValidationFailed):
+        return
     post(conn_id, task_failure_message(context))

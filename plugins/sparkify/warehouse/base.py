@@ -167,12 +167,18 @@ class Warehouse(ABC):
         with self.transaction() as cursor:
             cursor.execute(sql_files.read(f"publish/{self.kind}/lock_published.sql"))
             cursor.execute(sql_files.read("publish/count_hour_plays.sql"), window.params)
-            staged_plays, audited_plays = cursor.fetchone()
+            staged_plays, audited_plays, published_plays = cursor.fetchone()
             if staged_plays and not audited_plays:
                 raise HourNotBuiltError(
                     f"audit_songplays holds no rows of [{window.start}, {window.end}) although staging_events "
                     f"holds {staged_plays} NextSong events: the hour was published already or was never built. "
                     "Rerun the whole hour (clear it from stage_events), not publish alone."
+                )
+            if not staged_plays and published_plays:
+                raise HourNotBuiltError(
+                    f"[{window.start}, {window.end}) staged no plays but {published_plays} are published for it: "
+                    "its log object is missing or lost its events. Nothing was changed; restore the object and "
+                    "rerun the hour (to empty a published hour on purpose, delete its songplays and time rows)."
                 )
             inserted = self.execute_script(cursor, sql_files.read("publish/publish_hour.sql"), window.params)
         return {table: inserted.get(table, 0) for table in schema.STAR_TABLES}

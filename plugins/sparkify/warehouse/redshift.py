@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sparkify import sql_files
 from sparkify.warehouse.base import HourWindow, StageResult, Warehouse
+from sparkify.warehouse.schema import AUDIT_TABLES
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
@@ -32,7 +33,7 @@ TABLE_ATTRIBUTES = {
     "daily_plays_by_level": "diststyle all sortkey (day)",
     "run_steps": "diststyle all sortkey (batch_hour)",
     # Audit tables hold one run's rows for a few minutes; each run reads only its hour.
-    **{f"audit_{table}": "diststyle even sortkey (batch_hour)" for table in ("songplays", "users", "songs", "artists", "time")},
+    **{audit_table: "diststyle even sortkey (batch_hour)" for audit_table in AUDIT_TABLES.values()},
 }
 # Redshift's text is varchar(256): user agents and locations can be longer.
 LONG_TEXT = "varchar(65535)"
