@@ -4,10 +4,10 @@ and running operators in-process for one hour."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 from sparkify.local import dataset
+from sparkify.local.in_process import HourInProcess
 from sparkify.local.stack import BUCKET, LocalStack
 from sparkify.local.warehouse_admin import drop_all_tables, run_query
 from sparkify.warehouse import schema
@@ -108,77 +108,16 @@ def ms(hour: datetime, minutes: float = 0) -> int:
     return int(hour.timestamp() * 1000 + minutes * 60_000)
 
 
-class _EnvironmentVariables:
-    """``var.value`` in templates, read from ``AIRFLOW_VAR_*`` as Airflow would."""
-
-    def get(self, name: str, default=None):
-        import os
-
-        return os.environ.get(f"AIRFLOW_VAR_{name.upper()}", default)
-
-    def __getattr__(self, name: str):
-        value = self.get(name)
-        if value is None:
-            raise KeyError(name)
-        return value
-
-
-class _TaskInstance:
-    """A task instance's XCom push and pull, kept in memory for the whole run."""
-
-    def __init__(self, task_id: str, store: dict):
-        self.task_id = task_id
-        self.store = store
-
-    def xcom_push(self, key, value):
-        self.store[(self.task_id, key)] = value
-
-    def xcom_pull(self, task_ids, key="return_value"):
-        if isinstance(task_ids, str):
-            return self.store.get((task_ids, key))
-        return [self.store.get((task_id, key)) for task_id in task_ids]
-
-
-class _OutletEvent:
-    def __init__(self):
-        self.extra = {}
-
-
-def outlet_events() -> dict:
-    """The ``outlet_events`` of a task context: each asset's event, whose ``extra`` a task sets."""
-    import collections
-
-    return collections.defaultdict(_OutletEvent)
-
-
-def hourly_dag():
-    from airflow.dag_processing.dagbag import DagBag
-
-    return DagBag(dag_folder=str(Path(__file__).resolve().parents[1] / "dags")).dags["sparkify_hourly"]
-
-
 def run_hour_in_process(hour: datetime, dag=None, before_warehouse_gate=None) -> dict:
-    """Executes the hourly DAG's own tasks for ``hour`` in dependency order, in this process
-    (templates rendered as Airflow would), for fast tests of the SQL and operators;
-    returns the extras of the asset events emitted, by asset name.
-    ``before_warehouse_gate`` is called once, after the builds and before the first
-    task of the ``validate_warehouse`` gate (to tamper with the audit rows)."""
-    import copy
+    """Executes the hourly DAG's own tasks for ``hour`` in dependency order, in this process,
+    for fast tests of the SQL and operators; returns the extras of the asset events
+    emitted, by asset name. ``before_warehouse_gate`` is called once, after the builds
+    and before the first task of the ``validate_warehouse`` gate (to tamper with the
+    audit rows)."""
+    pending = [before_warehouse_gate] if before_warehouse_gate else []
 
-    dag = dag or hourly_dag()
-    xcoms: dict = {}
-    events = outlet_events()
-    context = {**context_for(hour), "var": {"value": _EnvironmentVariables()}, "params": {}, "outlet_events": events}
-    done: set[str] = set()
-    while len(done) < len(dag.tasks):
-        for task in dag.tasks:
-            if task.task_id not in done and task.upstream_task_ids <= done:
-                if before_warehouse_gate and task.task_id.startswith("validate_warehouse."):
-                    before_warehouse_gate()
-                    before_warehouse_gate = None
-                runnable = copy.copy(task)
-                task_context = {**context, "ti": _TaskInstance(task.task_id, xcoms)}
-                runnable.render_template_fields(task_context)
-                runnable.execute(task_context)
-                done.add(task.task_id)
-    return {asset.name: event.extra for asset, event in events.items()}
+    def before_task(task_id: str) -> None:
+        if pending and task_id.startswith("validate_warehouse."):
+            pending.pop()()
+
+    return HourInProcess(hour, dag).run_all(before_task)

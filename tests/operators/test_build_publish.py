@@ -6,8 +6,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from helpers import clean, context_for, event, event_lines, ms, outlet_events, put, put_songs, rows, snapshot, song, utc
+from helpers import clean, context_for, event, event_lines, ms, put, put_songs, rows, snapshot, song, utc
 
+from sparkify.local.in_process import outlet_events
 from sparkify.local.stack import BUCKET
 from sparkify.operators import BuildAuditOperator, PublishOperator, StageEventsOperator
 from sparkify.warehouse.base import HourNotBuiltError

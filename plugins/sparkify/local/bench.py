@@ -13,7 +13,7 @@ import socket
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sparkify import sql_files
@@ -43,55 +43,26 @@ def private_stack() -> LocalStack:
     )
 
 
-class _TaskInstance:
-    def xcom_push(self, key, value) -> None:
-        pass
-
-    def xcom_pull(self, task_ids, key="return_value"):
-        return [None] * len(task_ids)
-
-
 def gate_timings(stack: LocalStack, events: int) -> tuple[float, list[Timing]]:
     """Seconds to stage ``events`` rows in SQL, and each step of the hour after staging,
     run through the hourly DAG's own tasks."""
-    import copy
-
-    from airflow.dag_processing.dagbag import DagBag
-
-    from sparkify.local.airflow_env import PROJECT_ROOT
+    from sparkify.local.in_process import HourInProcess
     from sparkify.local.warehouse_admin import run_query
     from sparkify.quality.context import open_context
 
-    dag = DagBag(dag_folder=str(PROJECT_ROOT / "dags")).dags["sparkify_hourly"]
-    context = {
-        "data_interval_start": BENCH_HOUR,
-        "data_interval_end": BENCH_HOUR + timedelta(hours=1),
-        "params": {},
-        "ti": _TaskInstance(),
-        "outlet_events": _OutletEvents(),
-    }
-    dag.get_task("create_tables").execute(context)
+    hour = HourInProcess(BENCH_HOUR)
+    hour.run_task("create_tables")
     began = time.monotonic()
     run_query(stack, sql_files.read("bench/stage_synthetic_hour.sql"), {"hour": BENCH_HOUR.replace(tzinfo=None), "events": events})
     staged = time.monotonic() - began
     # GX's import and first context cost a few seconds once per process, not per gate.
     open_context("sparkify_warehouse")
+    task_ids = [t.task_id for t in hour.dag.tasks]
     measured = ["validate_staging.staging_events"]
-    measured += [t.task_id for t in dag.tasks if t.task_id.startswith("build_")]
-    measured += [t.task_id for t in dag.tasks if t.task_id.startswith("validate_warehouse.")]
+    measured += [t for t in task_ids if t.startswith("build_")]
+    measured += [t for t in task_ids if t.startswith("validate_warehouse.")]
     measured += ["publish"]
-    timings = []
-    for task_id in measured:
-        began = time.monotonic()
-        copy.copy(dag.get_task(task_id)).execute(context)
-        timings.append(Timing(task_id, time.monotonic() - began))
-    return staged, timings
-
-
-class _OutletEvents(dict):
-    def __missing__(self, asset):
-        event = self[asset] = type("OutletEvent", (), {"extra": {}})()
-        return event
+    return staged, [Timing(task_id, hour.run_task(task_id)) for task_id in measured]
 
 
 def run(events: int) -> str:
