@@ -17,8 +17,13 @@ tables stay exactly as they were, the gate task links its Data Docs page and Sla
 is told which expectations failed. Failed warnings alert and let the hour flow on.
 
 - **Partition**: the run for data interval [H, H+1) handles exactly the events with
-  H <= ts < H+1 from that day's log object; rerunning it replaces that hour and
+  H <= ts < H+1 from that day's log objects; rerunning it replaces that hour and
   nothing else.
+- **Bad input**: a record that cannot be staged (not JSON, wrong types, no ts, outside
+  its object's day, a duplicate) goes to the table `quarantine` with its object, line,
+  raw text and reason; `stage_reconciliation` accounts for every record read, and the
+  gate `validate_staging.stage_reconciliation` fails the hour when more than
+  `sparkify_max_quarantined_share` (default 0.05) of its records are quarantined.
 - **Songs**: only objects that are new or changed since they were staged are read;
   with the variable `sparkify_song_queue` (an SQS queue receiving the bucket's
   ObjectCreated notifications) they are found without listing the catalogue.
@@ -50,7 +55,10 @@ from sparkify.warehouse.schema import AUDIT_TABLES, STAR_TABLES
 BUCKET = "{{ var.value.sparkify_bucket }}"
 # Optional: the SQS queue with the bucket's ObjectCreated notifications for song_data/.
 SONG_QUEUE = "{{ var.value.get('sparkify_song_queue', '') }}"
-DAY_LOG_KEY = "log_data/{{ data_interval_start.strftime('%Y/%m/%Y-%m-%d') }}-events.json"
+# The day's log objects: usually one, 2018-11-15-events.json; a split or redelivered day adds more.
+DAY_LOG_PREFIX = "log_data/{{ data_interval_start.strftime('%Y/%m/%Y-%m-%d') }}-events"
+# Above this share of an hour's records in quarantine, the reconciliation gate fails the hour.
+MAX_QUARANTINED_SHARE = "{{ var.value.get('sparkify_max_quarantined_share', '0.05') }}"
 
 # The local stack (./sparkify) shortens the wait so a failing demo hour ends in seconds.
 RETRY_DELAY = timedelta(seconds=int(os.environ.get("SPARKIFY_RETRY_DELAY_SECONDS", 300)))
@@ -82,8 +90,16 @@ with DAG(
 ) as dag:
     create_tables = CreateTablesOperator(task_id="create_tables")
 
-    stage_events = StageEventsOperator(task_id="stage_events", bucket=BUCKET, key=DAY_LOG_KEY)
-    stage_songs = StageSongsOperator(task_id="stage_songs", bucket=BUCKET, prefix="song_data/", queue_name=SONG_QUEUE)
+    stage_events = StageEventsOperator(
+        task_id="stage_events", bucket=BUCKET, prefix=DAY_LOG_PREFIX, max_quarantined_share=MAX_QUARANTINED_SHARE
+    )
+    stage_songs = StageSongsOperator(
+        task_id="stage_songs",
+        bucket=BUCKET,
+        prefix="song_data/",
+        queue_name=SONG_QUEUE,
+        max_quarantined_share=MAX_QUARANTINED_SHARE,
+    )
 
     builds = [BuildAuditOperator(task_id=f"build_{table}", table=table) for table in STAR_TABLES]
 
@@ -100,6 +116,13 @@ with DAG(
             checkpoint_name="staging_songs_hour",
             hourly_table="staging_songs",
         )
+        validate_reconciliation = ValidateCheckpointOperator(
+            task_id="stage_reconciliation",
+            checkpoint_name="stage_reconciliation_hour",
+            hourly_table="stage_reconciliation",
+            # On failure the gate's message names the worst object and line.
+            failure_detail_sql="quality/worst_quarantined_record.sql",
+        )
 
     with TaskGroup(
         group_id="validate_warehouse", tooltip="GX gate: the hour's built rows may be published"
@@ -115,13 +138,16 @@ with DAG(
     # scheduled on them run on validated hours only.
     publish = PublishOperator(
         task_id="publish",
-        gate_task_ids=[gate.task_id for gate in (validate_events, validate_songs, *warehouse_gates)],
+        gate_task_ids=[
+            gate.task_id for gate in (validate_events, validate_songs, validate_reconciliation, *warehouse_gates)
+        ],
     )
     end = EmptyOperator(task_id="end")
 
     create_tables >> [stage_events, stage_songs]
     stage_events >> validate_events
     stage_songs >> validate_songs
+    [stage_events, stage_songs] >> validate_reconciliation
     # Nothing is built before the whole staging gate has passed, and nothing is
     # published before the warehouse gate has passed every table of the hour.
     validate_staging >> builds >> validate_warehouse >> publish >> end

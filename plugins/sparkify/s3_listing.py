@@ -8,7 +8,8 @@ costs one request when nothing is new, so an hour's song work follows the new da
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
@@ -18,6 +19,37 @@ if TYPE_CHECKING:
 
 # SQS hands out at most 10 messages a call and deletes at most 10 a batch.
 _SQS_BATCH = 10
+
+
+# S3 error codes a retry cannot cure: the task fails at once with one line saying why.
+_FATAL_S3_ERRORS = {
+    "NoSuchBucket": "bucket {bucket!r} does not exist",
+    "InvalidAccessKeyId": "the access key is not known to S3",
+    "SignatureDoesNotMatch": "the secret key does not match the access key",
+    "AccessDenied": "access to bucket {bucket!r} is denied",
+    "ExpiredToken": "the session token has expired",
+    "InvalidToken": "the session token is not valid",
+}
+
+
+@contextmanager
+def source_errors(bucket: str, aws_conn_id: str) -> Iterator[None]:
+    """Turns S3 errors that retrying cannot fix into one clear line naming the connection."""
+    from airflow.sdk.exceptions import AirflowFailException
+    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+
+    try:
+        yield
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code not in _FATAL_S3_ERRORS:
+            raise
+        reason = _FATAL_S3_ERRORS[code].format(bucket=bucket)
+        raise AirflowFailException(f"S3 through connection {aws_conn_id!r}: {reason} ({code})") from None
+    except NoCredentialsError:
+        raise AirflowFailException(f"S3 through connection {aws_conn_id!r}: no credentials found") from None
+    except EndpointConnectionError as error:
+        raise AirflowFailException(f"S3 through connection {aws_conn_id!r}: unreachable ({error})") from None
 
 
 def normalize_etag(etag: str) -> str:

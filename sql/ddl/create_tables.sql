@@ -46,6 +46,39 @@ create table if not exists staging_song_objects (
     batch_hour timestamp not null
 ) {{ table_attributes.staging_song_objects }};
 
+-- Records a stage step could not stage, kept where a person can read them: the object,
+-- the line (1-based; a song object is one record), the raw line and why. Events are
+-- keyed by the run's hour (a rerun replaces them); a record no hour can claim (no
+-- readable ts) is listed by every hour that read its object.
+create table if not exists quarantine (
+    batch_hour timestamp not null,
+    stage varchar(16) not null,
+    source_key varchar(1024) not null,
+    source_line integer,
+    raw_line {{ long_text }},
+    reason {{ long_text }} not null
+) {{ table_attributes.quarantine }};
+
+-- One row per stage run and source: every record read is staged, quarantined or left
+-- to the hour it belongs to. The GX gate stage_reconciliation checks the balance and
+-- the quarantined share against the threshold recorded with it.
+create table if not exists stage_reconciliation (
+    batch_hour timestamp not null,
+    stage varchar(16) not null,
+    source {{ long_text }} not null,
+    objects_read integer not null,
+    records_read integer not null,
+    staged integer not null,
+    quarantined integer not null,
+    other_hours integer not null,
+    quarantined_share double precision not null,
+    max_quarantined_share double precision not null,
+    worst_source_key varchar(1024),
+    worst_source_line integer,
+    worst_reason {{ long_text }},
+    new_fields {{ long_text }}
+) {{ table_attributes.stage_reconciliation }};
+
 {#- Each star table's columns are written once: the published table adds its primary
     key and NOT NULLs; the run's audit table (write-audit-publish) adds the hour it was
     built for and has neither, so a duplicate or a null key reaches the GX gate, which

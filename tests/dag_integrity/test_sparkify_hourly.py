@@ -40,7 +40,11 @@ def test_dag_folder_imports_without_errors(dagbag):
     assert set(dagbag.dag_ids) == {"sparkify_hourly", "sparkify_daily_plays"}
 
 
-STAGING_GATES = {"validate_staging.staging_events", "validate_staging.staging_songs"}
+STAGING_GATES = {
+    "validate_staging.staging_events",
+    "validate_staging.staging_songs",
+    "validate_staging.stage_reconciliation",
+}
 WAREHOUSE_GATES = {f"validate_warehouse.{table}" for table in STAR_TABLES}
 
 
@@ -50,6 +54,7 @@ def test_task_graph_is_stage_gate_build_gate_publish(dag):
     expected = (
         {("create_tables", "stage_events"), ("create_tables", "stage_songs")}
         | {("stage_events", "validate_staging.staging_events"), ("stage_songs", "validate_staging.staging_songs")}
+        | {(stage, "validate_staging.stage_reconciliation") for stage in ("stage_events", "stage_songs")}
         | {(gate, build) for gate in STAGING_GATES for build in builds}
         | {(build, gate) for build in builds for gate in WAREHOUSE_GATES}
         | {("build_songplays", "build_songs"), ("build_songplays", "build_artists")}

@@ -46,7 +46,7 @@ def build_and_publish(hour):
 
 
 def stage(hour):
-    StageEventsOperator(task_id="stage_events", bucket=BUCKET, key=DAY_KEY).execute(context_for(hour))
+    StageEventsOperator(task_id="stage_events", bucket=BUCKET, prefix=DAY_KEY.removesuffix(".json")).execute(context_for(hour))
 
 
 @pytest.fixture

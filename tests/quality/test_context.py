@@ -19,7 +19,7 @@ def redshift_connection(monkeypatch):
                 "host": "example.abc123.us-west-2.redshift.amazonaws.com",
                 "port": 5439,
                 "login": "sparkify",
-                "password": "p@ss:w/rd#1",
+                "password": "p@ss:w/rd#1",  # pragma: allowlist secret (a test value)
                 "schema": "dev",
             }
         ),
@@ -31,7 +31,7 @@ def test_a_redshift_connection_gives_a_sqlalchemy_redshift_url_with_the_password
     url = warehouse_url(redshift_connection)
 
     assert url.drivername == "redshift+psycopg2"
-    assert url.password == "p@ss:w/rd#1"
+    assert url.password == "p@ss:w/rd#1"  # pragma: allowlist secret (a test value)
     assert "p%40ss%3Aw%2Frd%231" in url.render_as_string(hide_password=False)
 
 

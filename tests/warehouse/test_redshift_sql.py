@@ -52,12 +52,15 @@ def test_backend_follows_the_connection_type(redshift):
 
 
 def test_events_copy_uses_role_jsonpaths_region_and_epoch_millis(redshift):
-    sql = redshift.render_copy_events("udacity-dend", "log_data/2018/11/2018-11-15-events.json", "log_json_path.json")
+    sql = redshift.render_copy_events("udacity-dend", "manifests/events/2018-11-15T14.manifest", "log_json_path.json")
 
     [copy] = parse_redshift(sql)
     assert isinstance(copy, exp.Copy)
     text = normalized(sql)
-    assert "copy events_copy from 's3://udacity-dend/log_data/2018/11/2018-11-15-events.json'" in text
+    assert "copy events_copy from 's3://udacity-dend/manifests/events/2018-11-15t14.manifest'" in text
+    assert " manifest " in text
+    # Bad records go to stl_load_errors (then quarantine) instead of failing the load.
+    assert "maxerror 100000" in text
     assert f"iam_role '{ROLE.lower()}'" in text
     assert "format as json 's3://udacity-dend/log_json_path.json'" in text
     assert "timeformat 'epochmillisecs'" in text
@@ -79,7 +82,7 @@ def test_songs_copy_reads_a_manifest_with_json_auto(redshift):
 def test_song_manifest_lists_exactly_the_new_objects_as_mandatory(redshift):
     keys = {"song_data/A/A/A/TRAAAAW128F429D538.json": '"e1"', "song_data/A/B/C/TRABCXX.json": '"e2"'}
 
-    manifest = json.loads(redshift.song_manifest("udacity-dend", keys))
+    manifest = json.loads(redshift.manifest("udacity-dend", keys))
 
     assert manifest == {
         "entries": [
@@ -108,7 +111,8 @@ def test_create_tables_renders_redshift_types_and_keys(redshift):
     sql = sql_files.render("ddl/create_tables.sql", **redshift.ddl_placeholders())
 
     statements = parse_redshift(sql)
-    assert len(statements) == 16  # 3 staging, 5 star tables, their 5 audit tables, the daily summary, run_steps and its view
+    # 3 staging, quarantine, stage_reconciliation, 5 star tables, their 5 audit tables, the daily summary, run_steps and its view
+    assert len(statements) == 18
     text = normalized(sql)
     assert "sortkey (start_time)" in text and "distkey (song_id)" in text
     assert " text" not in text.replace("long_text", ""), "Redshift text is varchar(256); long columns need varchar(65535)"
@@ -117,11 +121,14 @@ def test_create_tables_renders_redshift_types_and_keys(redshift):
 @pytest.mark.parametrize(
     "sql_file",
     [
-        "stage/delete_staging_events.sql",
+        "stage/place_events.sql",
+        "stage/select_events_reconciliation.sql",
         "stage/merge_staging_songs.sql",
         "stage/redshift/create_events_copy.sql",
-        "stage/redshift/insert_staging_events.sql",
+        "stage/redshift/insert_event_lines.sql",
         "stage/redshift/create_new_songs.sql",
+        "stage/redshift/insert_rejected_songs.sql",
+        "quality/worst_quarantined_record.sql",
     ],
 )
 def test_redshift_stage_sql_parses(sql_file):

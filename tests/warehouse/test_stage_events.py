@@ -12,10 +12,11 @@ from sparkify.operators import StageEventsOperator
 pytestmark = pytest.mark.integration
 
 DAY_KEY = "log_data/2018/11/2018-11-15-events.json"
+DAY_PREFIX = "log_data/2018/11/2018-11-15-events"
 
 
-def stage(hour, key=DAY_KEY) -> int:
-    return StageEventsOperator(task_id="stage_events", bucket=BUCKET, key=key).execute(context_for(hour))
+def stage(hour, prefix=DAY_PREFIX) -> int:
+    return StageEventsOperator(task_id="stage_events", bucket=BUCKET, prefix=prefix).execute(context_for(hour))
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def test_each_staged_event_names_its_file_and_line(stack, day_file):
 def test_an_hour_whose_day_file_is_missing_stages_nothing_and_succeeds(stack):
     clean(stack)
 
-    assert stage(utc("2018-11-16T03:00"), key="log_data/2018/11/2018-11-16-events.json") == 0
+    assert stage(utc("2018-11-16T03:00"), prefix="log_data/2018/11/2018-11-16-events") == 0
     assert rows(stack, "select count(*) from staging_events") == [(0,)]
 
 

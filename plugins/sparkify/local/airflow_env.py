@@ -56,7 +56,7 @@ def airflow_environment(stack: LocalStack, base: dict[str, str] | None = None) -
             "SPARKIFY_RETRY_DELAY_SECONDS": "2",
             # moto accepts any key pair; real AWS takes them from the connection or the instance role.
             "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",  # pragma: allowlist secret (moto's stand-in, not a credential)
             "AWS_DEFAULT_REGION": REGION,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT / "plugins"), env.get("PYTHONPATH")])),
             "XDG_RUNTIME_DIR": str(stack.run_dir),

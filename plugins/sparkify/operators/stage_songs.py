@@ -19,11 +19,13 @@ class StageSongsOperator(BaseOperator):
     :param queue_name: SQS queue with the bucket's ObjectCreated notifications; empty
         to list the catalogue every run (templated)
     :param listing_hour: UTC hour whose run lists the catalogue even with a queue
+    :param max_quarantined_share: share of the objects read that may be quarantined
+        (table ``quarantine``) before the reconciliation gate fails the hour (templated)
     :param warehouse_conn_id: the warehouse connection (templated)
     :param aws_conn_id: the AWS connection (templated)
     """
 
-    template_fields = ("bucket", "prefix", "queue_name", "warehouse_conn_id", "aws_conn_id")
+    template_fields = ("bucket", "prefix", "queue_name", "max_quarantined_share", "warehouse_conn_id", "aws_conn_id")
     ui_color = "#d9ead3"
 
     def __init__(
@@ -33,6 +35,7 @@ class StageSongsOperator(BaseOperator):
         prefix: str = "song_data/",
         queue_name: str = "",
         listing_hour: int = 0,
+        max_quarantined_share: float | str = 0.05,
         warehouse_conn_id: str = "sparkify_warehouse",
         aws_conn_id: str = "aws_default",
         **kwargs,
@@ -42,6 +45,7 @@ class StageSongsOperator(BaseOperator):
         self.prefix = prefix
         self.queue_name = queue_name
         self.listing_hour = listing_hour
+        self.max_quarantined_share = max_quarantined_share
         self.warehouse_conn_id = warehouse_conn_id
         self.aws_conn_id = aws_conn_id
 
@@ -50,23 +54,27 @@ class StageSongsOperator(BaseOperator):
         from airflow.providers.amazon.aws.hooks.sqs import SqsHook
 
         from sparkify import warehouse
-        from sparkify.s3_listing import Notifications, ObjectCreatedQueue, list_etags
+        from sparkify.s3_listing import Notifications, ObjectCreatedQueue, list_etags, source_errors
 
         s3 = S3Hook(aws_conn_id=self.aws_conn_id)
         backend = warehouse.for_connection(self.warehouse_conn_id, self.aws_conn_id)
-        queue = ObjectCreatedQueue(SqsHook(aws_conn_id=self.aws_conn_id).get_conn(), self.queue_name) if self.queue_name else None
         window = warehouse.HourWindow.from_context(context)
-        loaded = backend.loaded_song_objects()
-        notified = queue.drain(self.bucket, self.prefix, suffix=".json") if queue is not None else Notifications()
-        if queue is not None and loaded and window.start.hour != self.listing_hour:
-            candidates, source = notified.objects, f"queue {self.queue_name}"
-        else:
-            # The listing sees every object, including those the drained notifications name.
-            candidates, source = list_etags(s3, self.bucket, self.prefix, suffix=".json"), "listing"
-        pending = {key: etag for key, etag in candidates.items() if loaded.get(key) != etag}
-        result = backend.stage_songs(s3, self.bucket, pending, window)
-        if queue is not None:
-            queue.acknowledge(notified.receipts)
+        with source_errors(self.bucket, self.aws_conn_id):
+            queue = ObjectCreatedQueue(SqsHook(aws_conn_id=self.aws_conn_id).get_conn(), self.queue_name) if self.queue_name else None
+            loaded = backend.loaded_song_objects()
+            notified = queue.drain(self.bucket, self.prefix, suffix=".json") if queue is not None else Notifications()
+            if queue is not None and loaded and window.start.hour != self.listing_hour:
+                candidates, source = notified.objects, f"queue {self.queue_name}"
+            else:
+                # The listing sees every object, including those the drained notifications name.
+                candidates, source = list_etags(s3, self.bucket, self.prefix, suffix=".json"), "listing"
+            pending = {key: etag for key, etag in candidates.items() if loaded.get(key) != etag}
+            reconcile = warehouse.Reconcile(
+                source=f"s3://{self.bucket}/{self.prefix}", max_quarantined_share=float(self.max_quarantined_share)
+            )
+            result = backend.stage_songs(s3, self.bucket, pending, window, reconcile)
+            if queue is not None:
+                queue.acknowledge(notified.receipts)
         self.log.info(
             "Song objects under s3://%s/%s from the %s: %d found, %d already staged, %d staged now (%d rows)",
             self.bucket,
@@ -77,4 +85,6 @@ class StageSongsOperator(BaseOperator):
             result.objects,
             result.rows,
         )
+        if result.quarantined:
+            self.log.warning("%d song objects quarantined (table quarantine, stage 'songs')", result.quarantined)
         return result.objects

@@ -35,6 +35,8 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         ``batch_hour`` column selects it; None for a whole-table checkpoint
     :param expectation_parameters_sql: a file under ``sql/`` whose one row, computed for
         the run's hour, gives the suite's ``$PARAMETER`` values by column name
+    :param failure_detail_sql: a file under ``sql/`` whose one value (``detail``), computed
+        for the run's hour when an expectation fails, is added to the log and the alert
     :param warehouse_conn_id: the warehouse connection GX validates in
     :param aws_conn_id: the AWS connection that uploads Data Docs when the site is on S3
     :param slack_conn_id: Slack webhook connection alerted when an expectation fails
@@ -52,6 +54,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         checkpoint_name: str,
         hourly_table: str | None = None,
         expectation_parameters_sql: str | None = None,
+        failure_detail_sql: str | None = None,
         warehouse_conn_id: str = "sparkify_warehouse",
         aws_conn_id: str = "aws_default",
         slack_conn_id: str = "slack_default",
@@ -68,6 +71,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         self.hourly_table = hourly_table
         self.expectation_parameters_sql = expectation_parameters_sql
         self.expectation_parameters: dict | None = None
+        self.failure_detail_sql = failure_detail_sql
         self.warehouse_conn_id = warehouse_conn_id
         self.aws_conn_id = aws_conn_id
         self.slack_conn_id = slack_conn_id
@@ -126,10 +130,16 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         from sparkify.quality import slack
         from sparkify.quality.report import describe
 
+        from sparkify import warehouse
+
         report = describe(self._result, self._gx_context)
         self.data_docs_url = report.docs_pages[0][1] if report.docs_pages else None
         self._upload_data_docs(report)
-        for line in report.lines:
+        if report.worst and self.failure_detail_sql:
+            detail = warehouse.for_connection(self.warehouse_conn_id).query_row(self.failure_detail_sql, window.params)["detail"]
+            if detail:
+                report.details.append(detail)
+        for line in [*report.lines, *report.details]:
             self.log.warning(line) if report.worst else self.log.info(line)
         if report.worst and self.slack_conn_id:
             message = slack.gate_message(

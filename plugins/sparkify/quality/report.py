@@ -25,6 +25,8 @@ class GateReport:
     failures: list[Failure] = field(default_factory=list)
     docs_pages: list[tuple[str, str]] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+    # What the gate found out about a failure beyond GX's result (e.g. the worst record).
+    details: list[str] = field(default_factory=list)
 
 
 def _severity(expectation_config) -> str:

@@ -19,6 +19,7 @@ def gate_message(report: GateReport, *, dag_id: str, task_id: str, hour_label: s
         + (f" ({f.expected})" if f.expected else "")
         for f in report.failures
     )
+    failures = "\n".join([failures, *report.details]).strip()
     pages = "\n".join(f"<{page}|Data Docs: {suite}>" for suite, page in report.docs_pages)
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": headline[:150]}},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sparkify.warehouse.base import HourWindow, StageResult, Warehouse
+from sparkify.warehouse.base import HourWindow, Reconcile, StageResult, Warehouse
 
 
 def for_connection(conn_id: str, aws_conn_id: str = "aws_default") -> Warehouse:
@@ -21,4 +21,4 @@ def for_connection(conn_id: str, aws_conn_id: str = "aws_default") -> Warehouse:
     raise ValueError(f"connection {conn_id!r} has type {conn_type!r}; the warehouse must be 'redshift' or 'postgres'")
 
 
-__all__ = ["HourWindow", "StageResult", "Warehouse", "for_connection"]
+__all__ = ["HourWindow", "Reconcile", "StageResult", "Warehouse", "for_connection"]

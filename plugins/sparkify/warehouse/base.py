@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
+
+from airflow.sdk.exceptions import AirflowFailException
 
 from sparkify import sql_files
 from sparkify.warehouse import schema
@@ -39,13 +41,26 @@ class HourWindow:
         """Bind parameters every SQL file may use; timestamps are naive UTC like the columns."""
         start = self.start.astimezone(timezone.utc)
         end = self.end.astimezone(timezone.utc)
+        day_start = start.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
         return {
             "data_interval_start": start.replace(tzinfo=None),
             "data_interval_end": end.replace(tzinfo=None),
+            # The day of the hour's log objects: a record outside it belongs to no hour they serve.
+            "day": f"{day_start:%Y-%m-%d}",
+            "day_start": day_start,
+            "day_end": day_start + timedelta(days=1),
             "start_epoch_ms": round(start.timestamp() * 1000),
             "end_epoch_ms": round(end.timestamp() * 1000),
         }
 
+
+
+class WarehouseUnreachableError(AirflowFailException):
+    """The warehouse refused or did not answer the connection; retrying will not help soon."""
+
+    def __init__(self, conn_id: str, error: Exception) -> None:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        super().__init__(f"warehouse connection {conn_id!r}: cannot connect ({detail})")
 
 
 class HourNotBuiltError(RuntimeError):
@@ -54,10 +69,47 @@ class HourNotBuiltError(RuntimeError):
 
 @dataclass(frozen=True)
 class StageResult:
-    """What a stage step did: objects read and rows that landed in staging."""
+    """What a stage step did: objects and records read, rows that landed in staging,
+    records quarantined and records left to other hours, and the first quarantined
+    record of the worst object."""
 
     objects: int
     rows: int
+    records: int = 0
+    quarantined: int = 0
+    other_hours: int = 0
+    worst: str | None = None
+    new_fields: str | None = None
+
+    @classmethod
+    def from_reconciliation(cls, row: Mapping[str, Any]) -> StageResult:
+        worst = None
+        if row["worst_source_key"] is not None:
+            line = row["worst_source_line"]
+            where = f"{row['worst_source_key']} line {line}" if line is not None else row["worst_source_key"]
+            worst = f"{where}: {row['worst_reason']}"
+        return cls(
+            objects=row["objects_read"],
+            rows=row["staged"],
+            records=row["records_read"],
+            quarantined=row["quarantined"],
+            other_hours=row["other_hours"],
+            worst=worst,
+            new_fields=row["new_fields"],
+        )
+
+
+@dataclass(frozen=True)
+class Reconcile:
+    """How a stage step accounts for what it read.
+
+    :param source: what was read, as people name it (an S3 prefix)
+    :param max_quarantined_share: the share of the hour's records that may be
+        quarantined before the reconciliation gate fails the hour
+    """
+
+    source: str
+    max_quarantined_share: float
 
 
 class Warehouse(ABC):
@@ -80,12 +132,30 @@ class Warehouse(ABC):
         """Column types and table attributes that differ between backends."""
 
     @abstractmethod
-    def stage_events(self, s3: S3Hook, bucket: str, key: str, jsonpaths_key: str, window: HourWindow) -> StageResult:
-        """Replaces the window's staging_events rows with the events of ``key`` inside the window."""
+    def stage_events(
+        self, s3: S3Hook, bucket: str, keys: Sequence[str], jsonpaths_key: str, window: HourWindow, reconcile: Reconcile
+    ) -> StageResult:
+        """Replaces the window's staging_events rows with the events of ``keys`` inside the
+        window, quarantines the records that cannot be staged and records the balance."""
+
+    def _place_events(self, cursor, window: HourWindow, reconcile: Reconcile, objects_read: int, new_fields: str = "") -> StageResult:
+        """Runs the shared placement of the temp table event_lines; the balance it recorded."""
+        params = {
+            **window.params,
+            "source": reconcile.source,
+            "objects_read": objects_read,
+            "max_quarantined_share": reconcile.max_quarantined_share,
+            "new_fields": new_fields,
+        }
+        self.execute_script(cursor, sql_files.read("stage/place_events.sql"), params)
+        cursor.execute(sql_files.read("stage/select_events_reconciliation.sql").strip().rstrip(";"), params)
+        row = dict(zip((d[0] for d in cursor.description), cursor.fetchone()))
+        return StageResult.from_reconciliation(row)
 
     @abstractmethod
-    def stage_songs(self, s3: S3Hook, bucket: str, keys: Mapping[str, str], window: HourWindow) -> StageResult:
-        """Stages the song objects ``keys`` (key -> ETag) and records them as loaded."""
+    def stage_songs(self, s3: S3Hook, bucket: str, keys: Mapping[str, str], window: HourWindow, reconcile: Reconcile) -> StageResult:
+        """Stages the song objects ``keys`` (key -> ETag), quarantines those that cannot
+        be staged, records the balance and records every object read as loaded."""
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:

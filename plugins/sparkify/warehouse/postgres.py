@@ -9,13 +9,13 @@ The provider's hook hands out psycopg 3 connections.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from sparkify import sql_files
 from sparkify.warehouse import schema
-from sparkify.warehouse.base import HourWindow, StageResult, Warehouse
+from sparkify.warehouse.base import HourWindow, Reconcile, StageResult, Warehouse, WarehouseUnreachableError
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
@@ -36,6 +36,64 @@ def escape_copy_text(data: bytes) -> bytes:
     return data
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+class LineReader:
+    """Turns objects' bytes into COPY rows of one text column, one row per line, and
+    counts the lines across objects (COPY numbers them the same way).
+
+    A UTF-8 byte order mark at an object's start is dropped. A line that is not UTF-8
+    text (or holds a NUL byte, which text columns cannot) is sent as its escaped form
+    and noted in ``defects`` with the reason, so it is quarantined rather than failing
+    the whole COPY. Clean blocks, the usual case, pass through without per-line work.
+    """
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self.defects: list[tuple[int, str]] = []
+
+    def rows(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        rest = b""
+        first = True
+        for chunk in chunks:
+            if first:
+                chunk, first = chunk.removeprefix(_BOM), False
+            block = rest + chunk
+            cut = block.rfind(b"\n") + 1
+            block, rest = block[:cut], block[cut:]
+            if block:
+                yield self._rows_of(block)
+        if rest:
+            yield self._rows_of(rest + b"\n")
+
+    def _rows_of(self, block: bytes) -> bytes:
+        """``block`` (whole lines, each ending in a newline) as COPY rows."""
+        first_line = self.lines + 1
+        self.lines += block.count(b"\n")
+        if _text_defect(block) is None:
+            return escape_copy_text(block)
+        lines = block.split(b"\n")[:-1]
+        for offset, line in enumerate(lines):
+            reason = _text_defect(line)
+            if reason is not None:
+                self.defects.append((first_line + offset, reason))
+                lines[offset] = line.decode("utf-8", "backslashreplace").replace("\x00", "\\x00").encode()
+        return escape_copy_text(b"\n".join(lines) + b"\n")
+
+
+def _text_defect(data: bytes) -> str | None:
+    """Why ``data`` cannot go into a text column as it is, or None."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return f"not UTF-8 text: byte 0x{data[error.start]:02x} at column {error.start + 1}"
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        return f"a NUL byte at column {nul + 1}"
+    return None
+
+
 class PostgresWarehouse(Warehouse):
     kind = "postgres"
 
@@ -44,7 +102,10 @@ class PostgresWarehouse(Warehouse):
 
         import psycopg
 
-        conn = PostgresHook(postgres_conn_id=self.conn_id).get_conn()
+        try:
+            conn = PostgresHook(postgres_conn_id=self.conn_id).get_conn()
+        except psycopg.OperationalError as error:
+            raise WarehouseUnreachableError(self.conn_id, error) from None
         # Client-side binding, as on Redshift: CREATE TABLE AS takes no server-side parameters.
         conn.cursor_factory = psycopg.ClientCursor
         return conn
@@ -65,22 +126,46 @@ class PostgresWarehouse(Warehouse):
     def _create_backend_extras(self, cursor) -> None:
         self.execute_script(cursor, sql_files.read("ddl/postgres/create_staging_extras.sql"))
 
-    def stage_events(self, s3: S3Hook, bucket: str, key: str, jsonpaths_key: str, window: HourWindow) -> StageResult:
+    def stage_events(
+        self, s3: S3Hook, bucket: str, keys: Sequence[str], jsonpaths_key: str, window: HourWindow, reconcile: Reconcile
+    ) -> StageResult:
         # The JSONPaths file is Redshift's column mapping; here the record type in
         # sql/ddl/postgres/ maps the same keys.
-        body = _get_object_body(s3, bucket, key)
-        params = {**window.params, "source_key": key}
+        client = s3.get_conn()
+        reader = LineReader()
         with self.transaction() as cursor:
-            self.execute_script(cursor, sql_files.read("stage/delete_staging_events.sql"), params)
-            if body is None:
-                log.info("s3://%s/%s does not exist: the hour has no events", bucket, key)
-                return StageResult(objects=0, rows=0)
             self.execute_script(cursor, sql_files.read("stage/postgres/create_raw_lines.sql"))
-            _copy_in(cursor, "stage/postgres/copy_raw_lines.sql", (escape_copy_text(c) for c in body.iter_chunks(_CHUNK)))
-            rows = self.execute_script(cursor, sql_files.read("stage/postgres/insert_staging_events.sql"), params)["staging_events"]
-        return StageResult(objects=1, rows=rows)
+            for key in keys:
+                first_line = reader.lines + 1
+                body = client.get_object(Bucket=bucket, Key=key)["Body"]
+                _copy_in(cursor, "stage/postgres/copy_raw_lines.sql", reader.rows(body.iter_chunks(_CHUNK)))
+                cursor.execute(
+                    sql_files.read("stage/postgres/insert_event_object.sql"),
+                    {"source_key": key, "first_line": first_line, "last_line": reader.lines},
+                )
+            if reader.defects:
+                cursor.executemany(
+                    sql_files.read("stage/postgres/insert_line_defect.sql"),
+                    [{"line_no": line_no, "reason": reason} for line_no, reason in reader.defects],
+                )
+            self._parse_event_lines(cursor, checked=bool(reader.defects))
+            cursor.execute(sql_files.read("stage/postgres/select_new_fields.sql"), {"lines": reader.lines})
+            return self._place_events(cursor, window, reconcile, objects_read=len(keys), new_fields=cursor.fetchone()[0])
 
-    def stage_songs(self, s3: S3Hook, bucket: str, keys: Mapping[str, str], window: HourWindow) -> StageResult:
+    def _parse_event_lines(self, cursor, *, checked: bool) -> None:
+        import psycopg
+
+        if not checked:
+            try:
+                # A savepoint: one bad line aborts only this attempt.
+                with cursor.connection.transaction():
+                    self.execute_script(cursor, sql_files.render("stage/postgres/parse_event_lines.sql", checked=False))
+                return
+            except psycopg.DataError as error:
+                log.info("A line does not parse (%s); checking each line", str(error).splitlines()[0])
+        self.execute_script(cursor, sql_files.render("stage/postgres/parse_event_lines.sql", checked=True))
+
+    def stage_songs(self, s3: S3Hook, bucket: str, keys: Mapping[str, str], window: HourWindow, reconcile: Reconcile) -> StageResult:
         if not keys:
             return StageResult(objects=0, rows=0)
         from botocore.config import Config
@@ -88,20 +173,27 @@ class PostgresWarehouse(Warehouse):
         client = s3.get_client_type(config=Config(max_pool_connections=SONG_FETCH_WORKERS))
 
         def fetch(key: str) -> bytes:
-            return client.get_object(Bucket=bucket, Key=key)["Body"].read()
+            return client.get_object(Bucket=bucket, Key=key)["Body"].read().removeprefix(_BOM)
 
         def rows() -> Iterator[bytes]:
             with ThreadPoolExecutor(SONG_FETCH_WORKERS, thread_name_prefix="song-fetch") as pool:
                 for (key, etag), body in zip(keys.items(), pool.map(fetch, keys)):
-                    fields = (escape_copy_text(key.encode()), escape_copy_text(etag.encode()), escape_copy_text(body))
+                    defect = _text_defect(body)
+                    if defect is not None:
+                        body = body.decode("utf-8", "backslashreplace").replace("\x00", "\\x00").encode()
+                    fields = [escape_copy_text(key.encode()), escape_copy_text(etag.encode()), escape_copy_text(body)]
+                    fields.append(b"\\N" if defect is None else escape_copy_text(defect.encode()))
                     yield b"\t".join(fields).replace(b"\n", b"\\n") + b"\n"
 
+        params = {**window.params, "source": reconcile.source, "max_quarantined_share": reconcile.max_quarantined_share}
         with self.transaction() as cursor:
             self.execute_script(cursor, sql_files.read("stage/postgres/create_raw_songs.sql"))
             _copy_in(cursor, "stage/postgres/copy_raw_songs.sql", rows())
             self.execute_script(cursor, sql_files.read("stage/postgres/create_new_songs.sql"))
-            staged = self.execute_script(cursor, sql_files.read("stage/merge_staging_songs.sql"), window.params)["staging_songs"]
-        return StageResult(objects=len(keys), rows=staged)
+            inserted = self.execute_script(cursor, sql_files.read("stage/merge_staging_songs.sql"), params)
+        return StageResult(
+            objects=len(keys), rows=inserted["staging_songs"], records=len(keys), quarantined=inserted["quarantine"]
+        )
 
 
 class _NoAttributes(dict):
@@ -115,11 +207,3 @@ def _copy_in(cursor, sql_file: str, chunks: Iterable[bytes]) -> None:
     with cursor.copy(sql_files.read(sql_file)) as copy:
         for chunk in chunks:
             copy.write(chunk)
-
-
-def _get_object_body(s3: S3Hook, bucket: str, key: str):
-    client = s3.get_conn()
-    try:
-        return client.get_object(Bucket=bucket, Key=key)["Body"]
-    except client.exceptions.NoSuchKey:
-        return None

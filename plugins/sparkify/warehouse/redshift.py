@@ -9,11 +9,11 @@ import csv
 import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sparkify import sql_files
-from sparkify.warehouse.base import HourWindow, StageResult, Warehouse
+from sparkify.warehouse.base import HourWindow, Reconcile, StageResult, Warehouse
 from sparkify.warehouse.schema import AUDIT_TABLES
 
 if TYPE_CHECKING:
@@ -25,6 +25,8 @@ TABLE_ATTRIBUTES = {
     "staging_events": "diststyle even sortkey (batch_hour)",
     "staging_songs": "diststyle key distkey (song_id) sortkey (batch_hour)",
     "staging_song_objects": "diststyle all",
+    "quarantine": "diststyle even sortkey (batch_hour)",
+    "stage_reconciliation": "diststyle all sortkey (batch_hour)",
     "songplays": "diststyle key distkey (song_id) sortkey (start_time)",
     "users": "diststyle all sortkey (user_id)",
     "songs": "diststyle key distkey (song_id) sortkey (song_id)",
@@ -74,12 +76,12 @@ class RedshiftWarehouse(Warehouse):
 
     :param conn_id: the Redshift connection
     :param aws_conn_id: the AWS connection that names the role and region
-    :param manifest_prefix: where song manifests are written in the bucket
+    :param manifest_prefix: where COPY manifests (``events/``, ``songs/``) are written in the bucket
     """
 
     kind = "redshift"
 
-    def __init__(self, conn_id: str, aws_conn_id: str = "aws_default", manifest_prefix: str = "manifests/songs/") -> None:
+    def __init__(self, conn_id: str, aws_conn_id: str = "aws_default", manifest_prefix: str = "manifests/") -> None:
         super().__init__(conn_id)
         self.aws_conn_id = aws_conn_id
         self.manifest_prefix = manifest_prefix
@@ -108,10 +110,10 @@ class RedshiftWarehouse(Warehouse):
             raise UnsafeLiteralError(f"connection {self.aws_conn_id!r} needs extra.region_name (e.g. us-west-2); got {region!r}")
         return {"iam_role": quote_literal(role), "region": quote_literal(region)}
 
-    def render_copy_events(self, bucket: str, key: str, jsonpaths_key: str) -> str:
+    def render_copy_events(self, bucket: str, manifest_key: str, jsonpaths_key: str) -> str:
         return sql_files.render(
             "stage/redshift/copy_events.sql",
-            source_uri=s3_uri(bucket, key),
+            manifest_uri=s3_uri(bucket, manifest_key),
             jsonpaths_uri=s3_uri(bucket, jsonpaths_key),
             **self._copy_credentials(),
         )
@@ -126,32 +128,38 @@ class RedshiftWarehouse(Warehouse):
             "stage/redshift/copy_song_objects.sql", objects_uri=s3_uri(bucket, objects_key), **self._copy_credentials()
         )
 
-    def stage_events(self, s3: S3Hook, bucket: str, key: str, jsonpaths_key: str, window: HourWindow) -> StageResult:
-        params = {**window.params, "source_key": key}
-        exists = s3.check_for_key(key, bucket_name=bucket)
+    def stage_events(
+        self, s3: S3Hook, bucket: str, keys: Sequence[str], jsonpaths_key: str, window: HourWindow, reconcile: Reconcile
+    ) -> StageResult:
         with self.transaction() as cursor:
-            self.execute_script(cursor, sql_files.read("stage/delete_staging_events.sql"), params)
-            if not exists:
-                return StageResult(objects=0, rows=0)
             self.execute_script(cursor, sql_files.read("stage/redshift/create_events_copy.sql"))
-            # The COPY text holds the role ARN: run it, never log it.
-            cursor.execute(self.render_copy_events(bucket, key, jsonpaths_key))
-            rows = self.execute_script(cursor, sql_files.read("stage/redshift/insert_staging_events.sql"), params)["staging_events"]
-        return StageResult(objects=1, rows=rows)
+            if keys:
+                manifest_key = f"{self.manifest_prefix}events/{window.start:%Y-%m-%dT%H}.manifest"
+                s3.load_string(self.manifest(bucket, keys), manifest_key, bucket_name=bucket, replace=True)
+                # The COPY text holds the role ARN: run it, never log it.
+                cursor.execute(self.render_copy_events(bucket, manifest_key, jsonpaths_key))
+                params = {"source": reconcile.source, "bucket_uri": f"s3://{bucket}/"}
+                self.execute_script(cursor, sql_files.read("stage/redshift/insert_event_lines.sql"), params)
+            return self._place_events(cursor, window, reconcile, objects_read=len(keys))
 
-    def song_manifest(self, bucket: str, keys: Mapping[str, str]) -> str:
+    def manifest(self, bucket: str, keys: Iterable[str]) -> str:
         """A COPY manifest naming exactly ``keys``; mandatory, so a vanished object fails the COPY."""
         return json.dumps({"entries": [{"url": f"s3://{bucket}/{key}", "mandatory": True} for key in keys]})
 
-    def stage_songs(self, s3: S3Hook, bucket: str, keys: Mapping[str, str], window: HourWindow) -> StageResult:
+    def stage_songs(self, s3: S3Hook, bucket: str, keys: Mapping[str, str], window: HourWindow, reconcile: Reconcile) -> StageResult:
         if not keys:
             return StageResult(objects=0, rows=0)
-        batch = f"{self.manifest_prefix}{window.start:%Y-%m-%dT%H}"
-        s3.load_string(self.song_manifest(bucket, keys), f"{batch}.manifest", bucket_name=bucket, replace=True)
+        batch = f"{self.manifest_prefix}songs/{window.start:%Y-%m-%dT%H}"
+        s3.load_string(self.manifest(bucket, keys), f"{batch}.manifest", bucket_name=bucket, replace=True)
         s3.load_string(song_objects_csv(keys), f"{batch}.objects.csv", bucket_name=bucket, replace=True)
+        params = {**window.params, "source": reconcile.source, "max_quarantined_share": reconcile.max_quarantined_share}
         with self.transaction() as cursor:
             self.execute_script(cursor, sql_files.read("stage/redshift/create_new_songs.sql"))
             cursor.execute(self.render_copy_songs(bucket, f"{batch}.manifest"))
+            # Right after the songs' COPY: pg_last_copy_id() names it.
+            self.execute_script(cursor, sql_files.read("stage/redshift/insert_rejected_songs.sql"), {"bucket_uri": f"s3://{bucket}/"})
             cursor.execute(self.render_copy_song_objects(bucket, f"{batch}.objects.csv"))
-            staged = self.execute_script(cursor, sql_files.read("stage/merge_staging_songs.sql"), window.params)["staging_songs"]
-        return StageResult(objects=len(keys), rows=staged)
+            inserted = self.execute_script(cursor, sql_files.read("stage/merge_staging_songs.sql"), params)
+        return StageResult(
+            objects=len(keys), rows=inserted["staging_songs"], records=len(keys), quarantined=inserted["quarantine"]
+        )

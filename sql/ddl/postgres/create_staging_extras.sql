@@ -47,3 +47,49 @@ create index if not exists staging_songs_artist_id on staging_songs (artist_id);
 create index if not exists staging_songs_batch_hour on staging_songs (batch_hour);
 create index if not exists staging_songs_match on staging_songs (title, artist_name, duration);
 create index if not exists songplays_start_time on songplays (start_time);
+create index if not exists quarantine_batch_hour on quarantine (batch_hour);
+create index if not exists quarantine_source_key on quarantine (source_key);
+create index if not exists stage_reconciliation_batch_hour on stage_reconciliation (batch_hour);
+
+-- Why a line cannot become a record of ``record_type`` (null when it can): not JSON, not
+-- an object, or a field whose value does not convert to its column's type (JSON numbers
+-- and strings convert both ways, as in Redshift's COPY). Used only after the fast path,
+-- which parses every line at once, has raised.
+create or replace function sparkify_record_error(line text, record_type regtype) returns text
+language plpgsql stable as $fn$
+declare
+    error record;
+begin
+    if not pg_input_is_valid(line, 'json') then
+        select * into error from pg_input_error_info(line, 'json');
+        return 'not JSON: ' || coalesce(error.message || ': ' || error.detail, error.message);
+    end if;
+    if json_typeof(line::json) <> 'object' then
+        return 'not a JSON object but ' || json_typeof(line::json);
+    end if;
+    return (
+        select string_agg(
+            format('%s: %s is not %s', field.attname, line::json -> field.attname, format_type(field.atttypid, null)),
+            '; ' order by field.attnum
+        )
+        from pg_attribute as field
+        where field.attrelid = (select typrelid from pg_type where oid = record_type)
+            and field.attnum > 0
+            and field.atttypid <> 'text'::regtype
+            and not pg_input_is_valid(line::json ->> field.attname, format_type(field.atttypid, null))
+    );
+end
+$fn$;
+
+-- The keys of a JSON object line that ``record_type`` has no field for (schema drift).
+create or replace function sparkify_new_fields(line text, record_type regtype) returns text[]
+language sql stable as $fn$
+    select array_agg(key order by key)
+    from json_object_keys(line::json) as key
+    where not exists (
+        select 1
+        from pg_attribute as field
+        where field.attrelid = (select typrelid from pg_type where oid = record_type)
+            and field.attname = key
+    )
+$fn$;

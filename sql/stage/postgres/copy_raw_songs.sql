@@ -1,1 +1,1 @@
-copy raw_songs (source_key, source_etag, body) from stdin
+copy raw_songs (source_key, source_etag, body, defect) from stdin

@@ -1,0 +1,2 @@
+insert into line_defects (line_no, reason)
+values (%(line_no)s, %(reason)s);

@@ -1,0 +1,339 @@
+"""The catalogue of bad input, each through the real stage operators on the local
+PostgreSQL and the moto S3 server (and, where the outcome is the hour's fate, the DAG's
+own gate tasks): every record read is staged, quarantined with its object, line, raw
+text and reason, or left to the hour it belongs to, and the balance is recorded.
+
+The fixtures are generated here, never edited copies of the real data."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+from great_expectations_provider.common.errors import GXValidationFailed
+from helpers import HOUR, TEST_HOUR, context_for, event, event_lines, ms, put, put_songs, rows, song
+
+from sparkify.local.in_process import HourInProcess
+from sparkify.local.stack import BUCKET
+from sparkify.operators import StageEventsOperator, StageSongsOperator
+
+pytestmark = pytest.mark.integration
+
+H = TEST_HOUR
+DAY_PREFIX = "log_data/2018/11/2018-11-15-events"
+DAY_KEY = f"{DAY_PREFIX}.json"
+SOURCE = f"s3://{BUCKET}/{DAY_PREFIX}"
+
+
+@dataclass
+class Outcome:
+    staged: int
+    quarantine: list[tuple]  # (source_key, source_line, raw_line, reason), in file order
+    balance: tuple  # (objects, records, staged, quarantined, other hours, new fields)
+
+
+def good_events(count: int = 30) -> list[dict]:
+    """``count`` distinct plays inside H, one a minute."""
+    return [event(ms(H, n), "7", itemInSession=n) for n in range(count)]
+
+
+def lines(events: list[dict | str]) -> list[str]:
+    return [e if isinstance(e, str) else json.dumps(e) for e in events]
+
+
+def stage_events(stack) -> Outcome:
+    staged = StageEventsOperator(task_id="stage_events", bucket=BUCKET, prefix=DAY_PREFIX).execute(context_for(H))
+    return Outcome(
+        staged=staged,
+        quarantine=rows(
+            stack,
+            "select source_key, source_line, raw_line, reason from quarantine where stage = 'events' "
+            "and batch_hour = %(hour)s order by source_key, source_line",
+            {"hour": H.replace(tzinfo=None)},
+        ),
+        balance=events_balance(stack),
+    )
+
+
+def events_balance(stack) -> tuple:
+    [balance] = rows(
+        stack,
+        "select objects_read, records_read, staged, quarantined, other_hours, new_fields from stage_reconciliation "
+        "where stage = 'events' and batch_hour = %(hour)s",
+        {"hour": H.replace(tzinfo=None)},
+    )
+    return balance
+
+
+def staged_items(stack) -> list[int]:
+    return [r[0] for r in rows(stack, "select item_in_session from staging_events order by 1")]
+
+
+# --- malformed lines -------------------------------------------------------------
+
+
+def test_a_malformed_line_in_the_middle_is_quarantined_and_the_rest_staged(fresh):
+    body = lines(good_events())
+    body.insert(15, '{"ts": 1542276000000, "page": NextSong}')
+    put(fresh, DAY_KEY, "\n".join(body))
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 30
+    assert outcome.quarantine == [
+        (DAY_KEY, 16, '{"ts": 1542276000000, "page": NextSong}', 'not JSON: invalid input syntax for type json: Token "NextSong" is invalid.')
+    ]
+    assert outcome.balance == (1, 31, 30, 1, 0, None)
+    assert staged_items(fresh) == list(range(30))
+
+
+def test_a_truncated_last_line_is_quarantined(fresh):
+    body = lines(good_events())
+    body[-1] = body[-1][: body[-1].index(', "ts"')]
+    put(fresh, DAY_KEY, "\n".join(body))
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 29
+    assert outcome.quarantine == [
+        (DAY_KEY, 30, body[-1], "not JSON: invalid input syntax for type json: The input string ended unexpectedly.")
+    ]
+    assert outcome.balance == (1, 30, 29, 1, 0, None)
+
+
+def test_a_file_that_is_not_json_is_quarantined_line_by_line_and_fails_the_hour_naming_the_first(fresh, capsys):
+    put(fresh, DAY_KEY, "ts,userId,page\n1542276000000,7,NextSong\n1542276060000,8,Home\n")
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 0
+    assert [(line, reason) for _, line, _, reason in outcome.quarantine] == [
+        (1, 'not JSON: invalid input syntax for type json: Token "ts" is invalid.'),
+        (2, 'not JSON: invalid input syntax for type json: Expected end of input, but found ",".'),
+        (3, 'not JSON: invalid input syntax for type json: Expected end of input, but found ",".'),
+    ]
+    assert outcome.balance == (1, 3, 0, 3, 0, None)
+    with pytest.raises(GXValidationFailed):
+        HourInProcess(H).run_task("validate_staging.stage_reconciliation")
+    log = capsys.readouterr().out
+    assert "FAILED [critical] unexpected_rows_expectation (At most the allowed share" in log
+    assert (
+        f"worst: {DAY_KEY} line 1: not JSON: invalid input syntax for type json: Token \"ts\" is invalid. "
+        "(3 of 3 records of the hour quarantined, at most 5.0% allowed)"
+    ) in log
+
+
+def test_bytes_that_are_not_utf8_are_quarantined_with_their_column(fresh):
+    events = good_events()
+    body = "\n".join(lines(events)).encode()
+    bad = json.dumps(event(ms(H, 45), "7", itemInSession=45, artist="Beyonc\u00e9")).encode().replace(b"\\u00e9", b"\xe9")
+    put(fresh, DAY_KEY, body + b"\n" + bad)
+
+    outcome = stage_events(fresh)
+
+    column = bad.index(b"\xe9") + 1
+    assert outcome.staged == 30
+    assert outcome.quarantine == [(DAY_KEY, 31, bad.decode("latin-1").replace("\xe9", "\\xe9"), f"not UTF-8 text: byte 0xe9 at column {column}")]
+    assert outcome.balance == (1, 31, 30, 1, 0, None)
+
+
+def test_a_nul_byte_is_quarantined(fresh):
+    bad = json.dumps(event(ms(H, 45), "7", itemInSession=45)).replace('"Ana"', '"A\x00na"')
+    put(fresh, DAY_KEY, "\n".join([*lines(good_events()), bad]))
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 30
+    assert [(line, reason) for _, line, _, reason in outcome.quarantine] == [(31, f"a NUL byte at column {bad.index(chr(0)) + 1}")]
+
+
+def test_a_utf8_byte_order_mark_is_dropped_and_every_line_staged(fresh):
+    put(fresh, DAY_KEY, b"\xef\xbb\xbf" + "\n".join(lines(good_events())).encode())
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 30
+    assert outcome.quarantine == []
+    assert outcome.balance == (1, 30, 30, 0, 0, None)
+
+
+def test_crlf_line_ends_and_blank_lines_stage_every_record(fresh):
+    put(fresh, DAY_KEY, "\r\n".join(lines(good_events())) + "\r\n\r\n\n")
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 30
+    assert outcome.balance == (1, 30, 30, 0, 0, None)
+
+
+# --- wrong types, missing and unknown fields --------------------------------------
+
+
+def test_wrong_types_are_quarantined_naming_the_field_unless_the_value_converts(fresh):
+    base = good_events(4)
+    ts_text = {**base[0], "ts": "soon"}
+    ts_numeric_text = {**base[1], "ts": str(base[1]["ts"])}  # converts, as Redshift's COPY converts it
+    length_text = {**base[2], "length": "long"}
+    user_number = {**base[3], "userId": 42}  # converts to the text '42'
+    put(fresh, DAY_KEY, "\n".join(lines([ts_text, ts_numeric_text, length_text, user_number, *good_events(40)[10:40]])))
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 32
+    assert [(line, reason) for _, line, _, reason in outcome.quarantine] == [
+        (1, 'ts: "soon" is not bigint'),
+        (3, 'length: "long" is not double precision'),
+    ]
+    assert outcome.balance == (1, 34, 32, 2, 0, None)
+    assert rows(fresh, "select user_id from staging_events where item_in_session = 3") == [("42",)]
+    assert rows(fresh, "select count(*) from staging_events where item_in_session = 1") == [(1,)]
+
+
+def test_an_event_without_ts_is_quarantined_as_unplaceable(fresh):
+    no_ts = {k: v for k, v in event(0, "7", itemInSession=99).items() if k != "ts"}
+    put(fresh, DAY_KEY, "\n".join(lines([*good_events(), no_ts])))
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 30
+    assert [(line, reason) for _, line, _, reason in outcome.quarantine] == [
+        (31, "no ts: the record cannot be placed in an hour")
+    ]
+
+
+def test_other_missing_fields_are_staged_as_null_for_the_gate_to_judge(fresh):
+    no_user = {k: v for k, v in event(ms(H, 50), "7", itemInSession=50).items() if k != "userId"}
+    put(fresh, DAY_KEY, "\n".join(lines([*good_events(), no_user])))
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 31 and outcome.quarantine == []
+    assert rows(fresh, "select user_id is null from staging_events where item_in_session = 50") == [(True,)]
+    with pytest.raises(GXValidationFailed):  # "Every NextSong event names its user"
+        HourInProcess(H).run_task("validate_staging.staging_events")
+
+
+def test_unknown_fields_are_staged_and_reported_as_schema_drift(fresh, capsys):
+    drifted = [{**e, "mood": "happy", "device": "phone"} for e in good_events()]
+    put(fresh, DAY_KEY, "\n".join(lines(drifted)))
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 30 and outcome.quarantine == []
+    assert outcome.balance == (1, 30, 30, 0, 0, "device, mood")
+    assert "Fields the staging table has no column for (kept in the source objects only): device, mood" in capsys.readouterr().out
+    HourInProcess(H).run_task("validate_staging.stage_reconciliation")  # a warning: the hour flows on
+    assert "FAILED [warning] expect_column_values_to_be_null (new_fields)" in capsys.readouterr().out
+
+
+# --- empty and missing input ------------------------------------------------------
+
+
+def test_an_empty_file_is_an_hour_with_zero_rows(fresh):
+    put(fresh, DAY_KEY, b"")
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 0 and outcome.quarantine == []
+    assert outcome.balance == (1, 0, 0, 0, 0, None)
+    HourInProcess(H).run_task("validate_staging.stage_reconciliation")
+
+
+def test_an_hour_with_no_file_is_a_success_with_zero_rows(fresh):
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 0 and outcome.quarantine == []
+    assert outcome.balance == (0, 0, 0, 0, 0, None)
+    HourInProcess(H).run_task("validate_staging.stage_reconciliation")
+
+
+def test_events_outside_the_objects_day_are_quarantined(fresh):
+    tomorrow = event(ms(H, 24 * 60), "7", itemInSession=77)  # 2018-11-16T10:00
+    put(fresh, DAY_KEY, "\n".join(lines([*good_events(), tomorrow])))
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 30
+    assert [(line, reason) for _, line, _, reason in outcome.quarantine] == [
+        (31, "ts 2018-11-16 10:00:00 is outside the day of its object (2018-11-15)")
+    ]
+
+
+def test_events_of_other_hours_are_left_to_them_and_counted(fresh):
+    later = [event(ms(H, 60 + n), "7", itemInSession=100 + n) for n in range(5)]
+    put(fresh, DAY_KEY, "\n".join(lines([*good_events(), *later])))
+
+    outcome = stage_events(fresh)
+
+    assert outcome.balance == (1, 35, 30, 0, 5, None)
+
+
+# --- duplicates -------------------------------------------------------------------
+
+
+def test_the_same_event_twice_in_one_file_is_staged_once(fresh):
+    events = good_events()
+    put(fresh, DAY_KEY, "\n".join(lines([*events, events[4]])))
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 30
+    assert [(line, reason) for _, line, _, reason in outcome.quarantine] == [(31, f"duplicate of {DAY_KEY} line 5")]
+    assert outcome.balance == (1, 31, 30, 1, 0, None)
+
+
+def test_the_same_event_in_two_files_of_the_day_is_staged_once(fresh):
+    events = good_events()
+    redelivered = f"{DAY_PREFIX}-redelivered.json"
+    put(fresh, DAY_KEY, "\n".join(lines(events[:20])))
+    put(fresh, redelivered, "\n".join(lines(events[15:])))
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 30
+    assert [(key, line, reason) for key, line, _, reason in outcome.quarantine] == [
+        (DAY_KEY, n + 1, f"duplicate of {redelivered} line {n - 14}") for n in range(15, 20)
+    ]
+    assert outcome.balance == (2, 35, 30, 5, 0, None)
+
+
+# --- song objects -----------------------------------------------------------------
+
+
+def stage_songs(stack) -> tuple[int, list[tuple], list[tuple]]:
+    StageSongsOperator(task_id="stage_songs", bucket=BUCKET, prefix="song_data/").execute(context_for(H))
+    quarantine = rows(stack, "select source_key, source_line, reason from quarantine where stage = 'songs' order by 1")
+    balance = rows(
+        stack,
+        "select objects_read, records_read, staged, quarantined from stage_reconciliation where stage = 'songs'",
+    )
+    return rows(stack, "select count(*) from staging_songs")[0][0], quarantine, balance
+
+
+def test_song_objects_with_numbers_where_strings_belong_are_staged_as_text(fresh):
+    # The real catalogue has titles and artist names that are JSON numbers.
+    put_songs(fresh, [song("SOAAA", title=1999, artist_name=3.5, artist_location=12)])
+
+    staged, quarantine, balance = stage_songs(fresh)
+
+    assert (staged, quarantine, balance) == (1, [], [(1, 1, 1, 0)])
+    assert rows(fresh, "select title, artist_name, artist_location from staging_songs") == [("1999", "3.5", "12")]
+
+
+def test_a_song_without_song_id_is_quarantined_and_not_read_again(fresh):
+    put_songs(fresh, [song("SOAAA"), song("SOBBB")])
+    put(fresh, "song_data/A/B/C/TRNOID.json", json.dumps({k: v for k, v in song("SOCCC").items() if k != "song_id"}))
+    put(fresh, "song_data/A/B/C/TRBROKEN.json", '{"song_id": "SODDD", "title": ')
+
+    staged, quarantine, balance = stage_songs(fresh)
+
+    assert staged == 2
+    assert quarantine == [
+        ("song_data/A/B/C/TRBROKEN.json", 1, "not JSON: invalid input syntax for type json: The input string ended unexpectedly."),
+        ("song_data/A/B/C/TRNOID.json", 1, "no song_id: a song cannot be staged without its id"),
+    ]
+    assert balance == [(4, 4, 2, 2)]
+    # Unchanged objects are not read again: the next hour adds nothing.
+    StageSongsOperator(task_id="stage_songs", bucket=BUCKET, prefix="song_data/").execute(context_for(H + HOUR))
+    assert rows(fresh, "select count(*) from quarantine") == [(2,)]
