@@ -121,3 +121,25 @@ def run_hour_in_process(hour: datetime, dag=None, before_warehouse_gate=None) ->
             pending.pop()()
 
     return HourInProcess(hour, dag).run_all(before_task)
+
+
+def listening_addresses(pids: list[int]) -> set[tuple[str, int]]:
+    """(address, port) of every TCP socket listening in the processes ``pids`` or their children."""
+    import psutil
+
+    processes = []
+    for pid in pids:
+        parent = psutil.Process(pid)
+        processes += [parent, *parent.children(recursive=True)]
+    found = set()
+    for process in processes:
+        try:
+            connections = process.net_connections(kind="tcp")
+        except psutil.NoSuchProcess:
+            continue
+        found |= {(c.laddr.ip, c.laddr.port) for c in connections if c.status == psutil.CONN_LISTEN}
+    return found
+
+
+def loopback_only(addresses: set[tuple[str, int]]) -> bool:
+    return all(ip in ("127.0.0.1", "::1") for ip, _ in addresses)

@@ -1,11 +1,13 @@
--- For the reconciliation gate's message: the hour's worst source, the first quarantined
--- record of its worst object, and how much of the hour was quarantined.
+-- For the reconciliation gate's message: the first quarantined record of the hour's worst
+-- object, the kind of its fault, and how much of the hour was quarantined. Only the kind
+-- (the reason up to its colon): the detail may quote the record's values, which stay in
+-- the table quarantine, out of alerts and logs.
 select max(detail) as detail
 from (
     select
         'worst: ' || worst_source_key
         || coalesce(' line ' || worst_source_line::varchar, '')
-        || ': ' || worst_reason
+        || ': ' || split_part(worst_reason, ':', 1)
         || ' (' || quarantined::varchar || ' of ' || (staged + quarantined)::varchar
         || ' records of the hour quarantined, at most '
         || round((100 * max_quarantined_share)::numeric, 1)::varchar || '%% allowed)' as detail

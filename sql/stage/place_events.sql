@@ -55,9 +55,9 @@ select
     case
         when reason is not null then reason
         when ts is null then 'no ts: the record cannot be placed in an hour'
-        when claim = 'none' then 'ts ' || ts::varchar || ' is outside the day of its object (' || %(day)s || ')'
+        when claim = 'none' then 'outside its day: ts ' || ts::varchar || ' is not on ' || %(day)s
         when claim = 'hour' and copy_no > 1 then
-            'duplicate of ' || first_source_key || ' line ' || coalesce(first_source_line::varchar, '?')
+            'duplicate: the same event as ' || first_source_key || ' line ' || coalesce(first_source_line::varchar, '?')
     end as quarantine_reason
 from numbered;
 

@@ -14,7 +14,21 @@ import time
 import urllib.request
 
 import pytest
-from helpers import HOUR, TEST_DAY_KEY, TEST_HOUR, clean, event, event_lines, ms, put, put_songs, rows, song
+from helpers import (
+    HOUR,
+    TEST_DAY_KEY,
+    TEST_HOUR,
+    clean,
+    event,
+    event_lines,
+    listening_addresses,
+    loopback_only,
+    ms,
+    put,
+    put_songs,
+    rows,
+    song,
+)
 
 from sparkify.local import runner
 from sparkify.warehouse.schema import STAR_TABLES
@@ -100,10 +114,13 @@ def test_the_scheduler_runs_the_downstream_dag_once_on_the_validated_hour(stack,
     log = open(stack.log_dir / "scheduler-test.log", "ab")
     servers = [
         subprocess.Popen([runner.AIRFLOW, "api-server", "--port", str(api_port)], env=env, stdout=log, stderr=subprocess.STDOUT),
-        subprocess.Popen([runner.AIRFLOW, "scheduler"], env=env, stdout=log, stderr=subprocess.STDOUT),
+        # Airflow's worker log server binds every interface; the api-server reads the
+        # local task logs without it.
+        subprocess.Popen([runner.AIRFLOW, "scheduler", "--skip-serve-logs"], env=env, stdout=log, stderr=subprocess.STDOUT),
     ]
     try:
         states = wait_for_downstream_run(stack, api_port, seconds=240)
+        listening = listening_addresses([server.pid for server in servers])
     finally:
         for server in servers:
             server.terminate()
@@ -112,6 +129,7 @@ def test_the_scheduler_runs_the_downstream_dag_once_on_the_validated_hour(stack,
         log.close()
 
     assert states == ["success"], f"see {stack.log_dir / 'scheduler-test.log'}"
+    assert (api_port in {port for _, port in listening}) and loopback_only(listening), listening
     expected = rows(
         stack,
         "select date_trunc('day', start_time)::date, level, count(*), count(distinct user_id) "

@@ -8,15 +8,22 @@ The fixtures are generated here, never edited copies of the real data."""
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from airflow.sdk.exceptions import AirflowFailException
 from great_expectations_provider.common.errors import GXValidationFailed
 from helpers import HOUR, TEST_HOUR, context_for, event, event_lines, ms, put, put_songs, rows, song
 
 from sparkify.local.in_process import HourInProcess
 from sparkify.local.stack import BUCKET
-from sparkify.operators import StageEventsOperator, StageSongsOperator
+from sparkify.operators import CreateTablesOperator, StageEventsOperator, StageSongsOperator
 
 pytestmark = pytest.mark.integration
 
@@ -24,6 +31,22 @@ H = TEST_HOUR
 DAY_PREFIX = "log_data/2018/11/2018-11-15-events"
 DAY_KEY = f"{DAY_PREFIX}.json"
 SOURCE = f"s3://{BUCKET}/{DAY_PREFIX}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
 
 
 @dataclass
@@ -119,9 +142,22 @@ def test_a_file_that_is_not_json_is_quarantined_line_by_line_and_fails_the_hour_
     log = capsys.readouterr().out
     assert "FAILED [critical] unexpected_rows_expectation (At most the allowed share" in log
     assert (
-        f"worst: {DAY_KEY} line 1: not JSON: invalid input syntax for type json: Token \"ts\" is invalid. "
-        "(3 of 3 records of the hour quarantined, at most 5.0% allowed)"
+        f"worst: {DAY_KEY} line 1: not JSON (3 of 3 records of the hour quarantined, at most 5.0% allowed)"
     ) in log
+
+
+def test_the_reconciliation_alert_names_the_fault_but_never_the_records_values(fresh, slack_listener):
+    # Malformed lines whose parse errors would quote a listener's name and town.
+    put(fresh, DAY_KEY, "\n".join(['{"firstName": Zebulon, "ts": 1}', '{"location": Xanadu-on-Sea}'] * 3))
+    stage_events(fresh)
+
+    with pytest.raises(GXValidationFailed):
+        HourInProcess(H).run_task("validate_staging.stage_reconciliation")
+
+    [(_, message)] = slack_listener
+    assert f"worst: {DAY_KEY} line 1: not JSON (6 of 6 records" in message["text"]
+    assert "Zebulon" not in json.dumps(message) and "Xanadu" not in json.dumps(message)
+    assert rows(fresh, "select count(*) from quarantine where raw_line like '%%Zebulon%%'") == [(3,)]
 
 
 def test_bytes_that_are_not_utf8_are_quarantined_with_their_column(fresh):
@@ -182,8 +218,8 @@ def test_wrong_types_are_quarantined_naming_the_field_unless_the_value_converts(
 
     assert outcome.staged == 32
     assert [(line, reason) for _, line, _, reason in outcome.quarantine] == [
-        (1, 'ts: "soon" is not bigint'),
-        (3, 'length: "long" is not double precision'),
+        (1, 'wrong type: ts "soon" is not bigint'),
+        (3, 'wrong type: length "long" is not double precision'),
     ]
     assert outcome.balance == (1, 34, 32, 2, 0, None)
     assert rows(fresh, "select user_id from staging_events where item_in_session = 3") == [("42",)]
@@ -256,7 +292,7 @@ def test_events_outside_the_objects_day_are_quarantined(fresh):
 
     assert outcome.staged == 30
     assert [(line, reason) for _, line, _, reason in outcome.quarantine] == [
-        (31, "ts 2018-11-16 10:00:00 is outside the day of its object (2018-11-15)")
+        (31, "outside its day: ts 2018-11-16 10:00:00 is not on 2018-11-15")
     ]
 
 
@@ -279,7 +315,7 @@ def test_the_same_event_twice_in_one_file_is_staged_once(fresh):
     outcome = stage_events(fresh)
 
     assert outcome.staged == 30
-    assert [(line, reason) for _, line, _, reason in outcome.quarantine] == [(31, f"duplicate of {DAY_KEY} line 5")]
+    assert [(line, reason) for _, line, _, reason in outcome.quarantine] == [(31, f"duplicate: the same event as {DAY_KEY} line 5")]
     assert outcome.balance == (1, 31, 30, 1, 0, None)
 
 
@@ -293,7 +329,7 @@ def test_the_same_event_in_two_files_of_the_day_is_staged_once(fresh):
 
     assert outcome.staged == 30
     assert [(key, line, reason) for key, line, _, reason in outcome.quarantine] == [
-        (DAY_KEY, n + 1, f"duplicate of {redelivered} line {n - 14}") for n in range(15, 20)
+        (DAY_KEY, n + 1, f"duplicate: the same event as {redelivered} line {n - 14}") for n in range(15, 20)
     ]
     assert outcome.balance == (2, 35, 30, 5, 0, None)
 
@@ -337,3 +373,57 @@ def test_a_song_without_song_id_is_quarantined_and_not_read_again(fresh):
     # Unchanged objects are not read again: the next hour adds nothing.
     StageSongsOperator(task_id="stage_songs", bucket=BUCKET, prefix="song_data/").execute(context_for(H + HOUR))
     assert rows(fresh, "select count(*) from quarantine") == [(2,)]
+
+
+# --- sources that cannot be reached: one clear line, no retries --------------------
+
+
+def test_a_missing_bucket_fails_at_once_naming_it_and_the_connection(fresh):
+    with pytest.raises(AirflowFailException) as failure:
+        StageEventsOperator(task_id="stage_events", bucket="no-such-bucket", prefix=DAY_PREFIX).execute(context_for(H))
+
+    assert str(failure.value) == "S3 through connection 'aws_default': bucket 'no-such-bucket' does not exist (NoSuchBucket)"
+
+
+@pytest.fixture
+def s3_checking_credentials(monkeypatch):
+    """A second moto server that checks access keys, behind the aws_default connection."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
+        env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_AWS_DEFAULT",
+            json.dumps({"conn_type": "aws", "extra": {"endpoint_url": f"http://127.0.0.1:{port}", "region_name": "us-west-2"}}),
+        )
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_bad_credentials_fail_at_once_naming_the_connection(fresh, s3_checking_credentials):
+    with pytest.raises(AirflowFailException) as failure:
+        StageEventsOperator(task_id="stage_events", bucket=BUCKET, prefix=DAY_PREFIX).execute(context_for(H))
+
+    assert str(failure.value) == "S3 through connection 'aws_default': the access key is not known to S3 (InvalidAccessKeyId)"
+
+
+def test_an_unreachable_warehouse_fails_at_once_naming_the_connection(fresh, monkeypatch):
+    nobody = free_port()
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SPARKIFY_WAREHOUSE",
+        json.dumps({"conn_type": "postgres", "host": "127.0.0.1", "port": nobody, "login": "postgres", "schema": "sparkify"}),
+    )
+
+    with pytest.raises(AirflowFailException) as failure:
+        CreateTablesOperator(task_id="create_tables").execute({})
+
+    assert str(failure.value).startswith(f"warehouse connection 'sparkify_warehouse': cannot connect (connection failed: ")
+    assert f"port {nobody} failed: Connection refused" in str(failure.value)
+    assert "\n" not in str(failure.value)

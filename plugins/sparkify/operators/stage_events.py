@@ -71,7 +71,7 @@ class StageEventsOperator(BaseOperator):
         )
         if result.quarantined:
             self.log.warning(
-                "%d records quarantined (table quarantine); the worst object's first: %s", result.quarantined, result.worst
+                "%d records quarantined (table quarantine has each with its reason); the worst object's first: %s", result.quarantined, result.worst
             )
         if result.new_fields:
             self.log.warning(

@@ -71,7 +71,7 @@ class HourNotBuiltError(RuntimeError):
 class StageResult:
     """What a stage step did: objects and records read, rows that landed in staging,
     records quarantined and records left to other hours, and the first quarantined
-    record of the worst object."""
+    record of the worst object with the kind of its fault."""
 
     objects: int
     rows: int
@@ -87,7 +87,8 @@ class StageResult:
         if row["worst_source_key"] is not None:
             line = row["worst_source_line"]
             where = f"{row['worst_source_key']} line {line}" if line is not None else row["worst_source_key"]
-            worst = f"{where}: {row['worst_reason']}"
+            # The kind of fault only: its detail may quote the record's values (table quarantine has it).
+            worst = f"{where}: {row['worst_reason'].split(':')[0]}"
         return cls(
             objects=row["objects_read"],
             rows=row["staged"],

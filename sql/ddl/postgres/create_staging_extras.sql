@@ -65,11 +65,11 @@ begin
         return 'not JSON: ' || coalesce(error.message || ': ' || error.detail, error.message);
     end if;
     if json_typeof(line::json) <> 'object' then
-        return 'not a JSON object but ' || json_typeof(line::json);
+        return 'not a JSON object: ' || json_typeof(line::json);
     end if;
-    return (
+    return 'wrong type: ' || (
         select string_agg(
-            format('%s: %s is not %s', field.attname, line::json -> field.attname, format_type(field.atttypid, null)),
+            format('%s %s is not %s', field.attname, line::json -> field.attname, format_type(field.atttypid, null)),
             '; ' order by field.attnum
         )
         from pg_attribute as field

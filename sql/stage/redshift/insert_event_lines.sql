@@ -58,6 +58,6 @@ select
     replace(trim(filename), %(bucket_uri)s, ''),
     line_number,
     trim(raw_line),
-    trim(colname) || ': ' || trim(err_reason)
+    'load error: ' || trim(colname) || ' ' || trim(err_reason)
 from stl_load_errors
 where query = pg_last_copy_id();

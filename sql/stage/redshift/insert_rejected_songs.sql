@@ -7,6 +7,6 @@ insert into rejected_songs (
 select
     replace(trim(filename), %(bucket_uri)s, ''),
     trim(raw_line),
-    trim(colname) || ': ' || trim(err_reason)
+    'load error: ' || trim(colname) || ' ' || trim(err_reason)
 from stl_load_errors
 where query = pg_last_copy_id();

@@ -1,0 +1,65 @@
+"""No SQL assembled from input: table and column names pass an allow-list before any
+SQL is rendered, and values (keys, prefixes, sources) reach the database as bound
+parameters. Hostile names are refused and the warehouse is untouched."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import TEST_HOUR, context_for, rows
+
+from sparkify import warehouse
+from sparkify.local.stack import BUCKET
+from sparkify.operators import BuildAuditOperator, StageEventsOperator, ValidateCheckpointOperator
+from sparkify.warehouse import schema
+
+HOSTILE = "events; DROP TABLE users"
+
+
+def users_table_exists(stack) -> bool:
+    return rows(stack, "select to_regclass('public.users') is not null") == [(True,)]
+
+
+def test_the_allow_list_refuses_hostile_table_and_column_names():
+    with pytest.raises(schema.UnknownIdentifierError, match="is not a warehouse table"):
+        schema.table(HOSTILE)
+    with pytest.raises(schema.UnknownIdentifierError):
+        schema.column("users", "level; DROP TABLE users")
+
+
+def test_a_build_for_a_hostile_table_is_refused_when_the_dag_is_written():
+    with pytest.raises(ValueError, match="is not a star table"):
+        BuildAuditOperator(task_id="build_evil", table=HOSTILE)
+
+
+@pytest.mark.integration
+def test_the_warehouse_refuses_a_hostile_table_before_any_sql(fresh):
+    backend = warehouse.for_connection("sparkify_warehouse")
+    window = warehouse.HourWindow(TEST_HOUR, TEST_HOUR.replace(hour=TEST_HOUR.hour + 1))
+
+    with pytest.raises(schema.UnknownIdentifierError):
+        backend.build(HOSTILE, window)
+    with pytest.raises(schema.UnknownIdentifierError):
+        backend.hour_has_rows(HOSTILE, window)
+
+    assert users_table_exists(fresh)
+
+
+@pytest.mark.integration
+def test_a_gate_on_a_hostile_table_is_refused(fresh):
+    gate = ValidateCheckpointOperator(task_id="gate", checkpoint_name="staging_events_hour", hourly_table=HOSTILE)
+
+    with pytest.raises(schema.UnknownIdentifierError):
+        gate.execute(context_for(TEST_HOUR))
+
+    assert users_table_exists(fresh)
+
+
+@pytest.mark.integration
+def test_a_hostile_prefix_is_a_value_bound_as_such(fresh):
+    prefix = "log_data/x'); DROP TABLE users; --"
+
+    staged = StageEventsOperator(task_id="stage_events", bucket=BUCKET, prefix=prefix).execute(context_for(TEST_HOUR))
+
+    assert staged == 0
+    assert users_table_exists(fresh)
+    assert rows(fresh, "select source from stage_reconciliation") == [(f"s3://{BUCKET}/{prefix}",)]
