@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 from sparkify.local import dataset
-from sparkify.local.in_process import HourInProcess
+from sparkify.local.in_process import HourInProcess, InMemoryTaskInstance
 from sparkify.local.stack import BUCKET, LocalStack
 from sparkify.local.warehouse_admin import drop_all_tables, run_query
 from sparkify.warehouse import schema
@@ -23,7 +23,8 @@ def utc(text: str) -> datetime:
 
 
 def context_for(hour: datetime) -> dict:
-    return {"data_interval_start": hour, "data_interval_end": hour + HOUR}
+    """A task context for ``hour``: its data interval and a task instance keeping XComs in memory."""
+    return {"data_interval_start": hour, "data_interval_end": hour + HOUR, "ti": InMemoryTaskInstance("task", {})}
 
 
 def clean(stack: LocalStack) -> None:

@@ -3,7 +3,8 @@ warehouse table ``run_steps`` (the view ``run_history`` shows one row per run an
 rows staged and published, each gate's outcome, timings, the Data Docs page).
 
 Recorded by task callbacks, so operators stay about their own work: a task's return
-value gives its rows, a gate's ``gate_outcome`` XCom its outcome. A failure to record
+value gives its rows, a stage step's ``stage_tally`` XCom its records read and
+quarantined, a gate's ``gate_outcome`` XCom its outcome. A failure to record
 is logged and never fails the task.
 """
 
@@ -15,6 +16,8 @@ from datetime import datetime, timezone
 log = logging.getLogger(__name__)
 
 GATE_OUTCOME_XCOM_KEY = "gate_outcome"
+# A stage step's records read and quarantined, beside its rows staged (its return value).
+STAGE_TALLY_XCOM_KEY = "stage_tally"
 
 
 def record_success(context) -> None:
@@ -70,6 +73,11 @@ def _write(context, failed: bool) -> None:
         value = ti.xcom_pull(task_ids=ti.task_id)
         if isinstance(value, int):
             step["rows_affected"] = value
+            tally = ti.xcom_pull(task_ids=ti.task_id, key=STAGE_TALLY_XCOM_KEY) or {}
+            steps += [
+                {**step, "step": f"{ti.task_id}.{what}", "rows_affected": count, "seconds": None}
+                for what, count in tally.items()
+            ]
         elif isinstance(value, dict):  # publish: rows per published table
             step["rows_affected"] = sum(value.values())
             steps += [

@@ -166,7 +166,10 @@ create table if not exists run_steps (
     primary key (run_id, step)
 ) {{ table_attributes.run_steps }};
 
-create or replace view run_history as
+-- Dropped and created, not replaced: a new column may only be appended to a replaced view.
+drop view if exists run_history;
+
+create view run_history as
 select
     run_id,
     batch_hour,
@@ -176,8 +179,12 @@ select
         when sum(case when outcome = 'failed' then 1 else 0 end) > 0 then 'failed'
         else 'running'
     end as status,
+    max(case when step = 'stage_events.read' then rows_affected end) as events_read,
     max(case when step = 'stage_events' then rows_affected end) as events_staged,
+    max(case when step = 'stage_events.quarantined' then rows_affected end) as events_quarantined,
+    max(case when step = 'stage_songs.read' then rows_affected end) as songs_read,
     max(case when step = 'stage_songs' then rows_affected end) as songs_staged,
+    max(case when step = 'stage_songs.quarantined' then rows_affected end) as songs_quarantined,
     max(case when step = 'publish.songplays' then rows_affected end) as songplays_published,
     max(case when step = 'publish.users' then rows_affected end) as users_published,
     max(case when step = 'publish.songs' then rows_affected end) as songs_published,

@@ -111,8 +111,9 @@ def test_create_tables_renders_redshift_types_and_keys(redshift):
     sql = sql_files.render("ddl/create_tables.sql", **redshift.ddl_placeholders())
 
     statements = parse_redshift(sql)
-    # 3 staging, quarantine, stage_reconciliation, 5 star tables, their 5 audit tables, the daily summary, run_steps and its view
-    assert len(statements) == 18
+    # 3 staging, quarantine, stage_reconciliation, 5 star tables, their 5 audit tables, the daily
+    # summary, run_steps, and its view dropped and created
+    assert len(statements) == 19
     text = normalized(sql)
     assert "sortkey (start_time)" in text and "distkey (song_id)" in text
     assert " text" not in text.replace("long_text", ""), "Redshift text is varchar(256); long columns need varchar(65535)"
@@ -128,6 +129,8 @@ def test_create_tables_renders_redshift_types_and_keys(redshift):
         "stage/redshift/insert_event_lines.sql",
         "stage/redshift/create_new_songs.sql",
         "stage/redshift/insert_rejected_songs.sql",
+        "stage/redshift/lock_song_objects.sql",
+        "stage/count_any_song_object.sql",
         "quality/worst_quarantined_record.sql",
     ],
 )

@@ -126,24 +126,35 @@ def cmd_runs(args) -> int:
     from sparkify.local.summary import text_table
     from sparkify.local.warehouse_admin import run_query
 
-    _, rows = run_query(project_stack(), sql_files.read("history/last_runs.sql"), {"limit": args.last})
-    shown = [
-        (f"{r[0]:%Y-%m-%dT%H}", *("" if v is None else v for v in r[2:9]), f"{r[9] or 0:.1f}", r[10] or "", r[11] or "")
-        for r in rows
-    ]
-    headers = (
-        "hour",
-        "status",
-        "events",
-        "songs",
-        "plays published",
-        "users published",
-        "staging gate",
-        "warehouse gate",
-        "task s",
-        "blocked by",
-        "Data Docs (blocked or warned)",
-    )
+    columns, rows = run_query(project_stack(), sql_files.read("history/last_runs.sql"), {"limit": args.last})
+    shown_columns = {
+        "batch_hour": "hour",
+        "status": "status",
+        "events_read": "events read",
+        "events_staged": "staged",
+        "events_quarantined": "quarantined",
+        "songs_staged": "songs",
+        "songs_quarantined": "songs quarantined",
+        "songplays_published": "plays published",
+        "users_published": "users published",
+        "staging_gate": "staging gate",
+        "warehouse_gate": "warehouse gate",
+        "task_seconds": "task s",
+        "blocked_by": "blocked by",
+        "data_docs_url": "Data Docs (blocked or warned)",
+    }
+
+    def cell(column: str, value) -> str:
+        if value is None:
+            return ""
+        if column == "batch_hour":
+            return f"{value:%Y-%m-%dT%H}"
+        if column == "task_seconds":
+            return f"{value:.1f}"
+        return value
+
+    shown = [tuple(cell(c, dict(zip(columns, r))[c]) for c in shown_columns) for r in rows]
+    headers = tuple(shown_columns.values())
     print(text_table(headers, shown) if rows else "no runs recorded yet (./sparkify demo runs some)")
     return 0
 

@@ -34,7 +34,7 @@ class _EnvironmentVariables:
         return value
 
 
-class _TaskInstance:
+class InMemoryTaskInstance:
     """A task instance's XCom push and pull, kept in memory for the whole run."""
 
     def __init__(self, task_id: str, store: dict):
@@ -78,7 +78,7 @@ class HourInProcess:
     def run_task(self, task_id: str) -> float:
         """Executes one task; returns its seconds."""
         runnable = copy.copy(self.dag.get_task(task_id))
-        task_context = {**self.context, "ti": _TaskInstance(task_id, self.xcoms)}
+        task_context = {**self.context, "ti": InMemoryTaskInstance(task_id, self.xcoms)}
         began = time.monotonic()
         runnable.render_template_fields(task_context)
         runnable.execute(task_context)

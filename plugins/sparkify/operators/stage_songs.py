@@ -54,6 +54,7 @@ class StageSongsOperator(BaseOperator):
         from airflow.providers.amazon.aws.hooks.sqs import SqsHook
 
         from sparkify import warehouse
+        from sparkify.run_history import STAGE_TALLY_XCOM_KEY
         from sparkify.s3_listing import Notifications, ObjectCreatedQueue, list_etags, source_errors
 
         s3 = S3Hook(aws_conn_id=self.aws_conn_id)
@@ -61,18 +62,17 @@ class StageSongsOperator(BaseOperator):
         window = warehouse.HourWindow.from_context(context)
         with source_errors(self.bucket, self.aws_conn_id):
             queue = ObjectCreatedQueue(SqsHook(aws_conn_id=self.aws_conn_id).get_conn(), self.queue_name) if self.queue_name else None
-            loaded = backend.loaded_song_objects()
+            anything_staged = backend.has_staged_song_objects()
             notified = queue.drain(self.bucket, self.prefix, suffix=".json") if queue is not None else Notifications()
-            if queue is not None and loaded and window.start.hour != self.listing_hour:
+            if queue is not None and anything_staged and window.start.hour != self.listing_hour:
                 candidates, source = notified.objects, f"queue {self.queue_name}"
             else:
                 # The listing sees every object, including those the drained notifications name.
                 candidates, source = list_etags(s3, self.bucket, self.prefix, suffix=".json"), "listing"
-            pending = {key: etag for key, etag in candidates.items() if loaded.get(key) != etag}
             reconcile = warehouse.Reconcile(
                 source=f"s3://{self.bucket}/{self.prefix}", max_quarantined_share=float(self.max_quarantined_share)
             )
-            result = backend.stage_songs(s3, self.bucket, pending, window, reconcile)
+            result = backend.stage_songs(s3, self.bucket, candidates, window, reconcile)
             if queue is not None:
                 queue.acknowledge(notified.receipts)
         self.log.info(
@@ -81,10 +81,11 @@ class StageSongsOperator(BaseOperator):
             self.prefix,
             source,
             len(candidates),
-            len(candidates) - len(pending),
+            len(candidates) - result.objects,
             result.objects,
             result.rows,
         )
+        context["ti"].xcom_push(key=STAGE_TALLY_XCOM_KEY, value={"read": result.records, "quarantined": result.quarantined})
         if result.quarantined:
             self.log.warning("%d song objects quarantined (table quarantine, stage 'songs')", result.quarantined)
         return result.objects

@@ -154,9 +154,10 @@ class Warehouse(ABC):
         return StageResult.from_reconciliation(row)
 
     @abstractmethod
-    def stage_songs(self, s3: S3Hook, bucket: str, keys: Mapping[str, str], window: HourWindow, reconcile: Reconcile) -> StageResult:
-        """Stages the song objects ``keys`` (key -> ETag), quarantines those that cannot
-        be staged, records the balance and records every object read as loaded."""
+    def stage_songs(self, s3: S3Hook, bucket: str, candidates: Mapping[str, str], window: HourWindow, reconcile: Reconcile) -> StageResult:
+        """Stages those of the song objects ``candidates`` (key -> ETag) not staged yet,
+        quarantines those that cannot be staged, records the balance and records every
+        object read as loaded; ``objects`` of the result counts the objects read."""
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
@@ -195,11 +196,19 @@ class Warehouse(ABC):
     def _create_backend_extras(self, cursor) -> None:
         """Backend-only objects created beside the tables."""
 
-    def loaded_song_objects(self) -> dict[str, str]:
-        """Song object key -> ETag of every object already staged."""
+    def _claim_song_objects(self, cursor, candidates: Mapping[str, str]) -> dict[str, str]:
+        """Of ``candidates`` (key -> ETag), those not staged with that ETag yet, under a lock
+        held to the end of the transaction: concurrent hours stage each object once."""
+        self.execute_script(cursor, sql_files.read(f"stage/{self.kind}/lock_song_objects.sql"))
+        cursor.execute(sql_files.read("stage/select_staged_song_objects.sql"))
+        loaded = dict(cursor.fetchall())
+        return {key: etag for key, etag in candidates.items() if loaded.get(key) != etag}
+
+    def has_staged_song_objects(self) -> bool:
+        """Whether any song object has been staged yet."""
         with self.transaction() as cursor:
-            cursor.execute(sql_files.read("stage/select_staged_song_objects.sql"))
-            return dict(cursor.fetchall())
+            cursor.execute(sql_files.read("stage/count_any_song_object.sql").strip().rstrip(";"))
+            return cursor.fetchone()[0] > 0
 
     def hour_has_rows(self, table: str, window: HourWindow) -> bool:
         """Whether ``table`` holds rows of the window's hour (its ``batch_hour`` column)."""

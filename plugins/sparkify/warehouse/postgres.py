@@ -165,9 +165,7 @@ class PostgresWarehouse(Warehouse):
                 log.info("A line does not parse (%s); checking each line", str(error).splitlines()[0])
         self.execute_script(cursor, sql_files.render("stage/postgres/parse_event_lines.sql", checked=True))
 
-    def stage_songs(self, s3: S3Hook, bucket: str, keys: Mapping[str, str], window: HourWindow, reconcile: Reconcile) -> StageResult:
-        if not keys:
-            return StageResult(objects=0, rows=0)
+    def stage_songs(self, s3: S3Hook, bucket: str, candidates: Mapping[str, str], window: HourWindow, reconcile: Reconcile) -> StageResult:
         from botocore.config import Config
 
         client = s3.get_client_type(config=Config(max_pool_connections=SONG_FETCH_WORKERS))
@@ -175,7 +173,7 @@ class PostgresWarehouse(Warehouse):
         def fetch(key: str) -> bytes:
             return client.get_object(Bucket=bucket, Key=key)["Body"].read().removeprefix(_BOM)
 
-        def rows() -> Iterator[bytes]:
+        def rows(keys: Mapping[str, str]) -> Iterator[bytes]:
             with ThreadPoolExecutor(SONG_FETCH_WORKERS, thread_name_prefix="song-fetch") as pool:
                 for (key, etag), body in zip(keys.items(), pool.map(fetch, keys)):
                     defect = _text_defect(body)
@@ -187,13 +185,16 @@ class PostgresWarehouse(Warehouse):
 
         params = {**window.params, "source": reconcile.source, "max_quarantined_share": reconcile.max_quarantined_share}
         with self.transaction() as cursor:
+            keys = self._claim_song_objects(cursor, candidates)
+            if not keys:
+                return StageResult(objects=0, rows=0)
             self.execute_script(cursor, sql_files.read("stage/postgres/create_raw_songs.sql"))
-            _copy_in(cursor, "stage/postgres/copy_raw_songs.sql", rows())
+            _copy_in(cursor, "stage/postgres/copy_raw_songs.sql", rows(keys))
             self.execute_script(cursor, sql_files.read("stage/postgres/create_new_songs.sql"))
             inserted = self.execute_script(cursor, sql_files.read("stage/merge_staging_songs.sql"), params)
-        return StageResult(
-            objects=len(keys), rows=inserted["staging_songs"], records=len(keys), quarantined=inserted["quarantine"]
-        )
+            return StageResult(
+                objects=len(keys), rows=inserted["staging_songs"], records=len(keys), quarantined=inserted["quarantine"]
+            )
 
 
 class _NoAttributes(dict):

@@ -146,20 +146,21 @@ class RedshiftWarehouse(Warehouse):
         """A COPY manifest naming exactly ``keys``; mandatory, so a vanished object fails the COPY."""
         return json.dumps({"entries": [{"url": f"s3://{bucket}/{key}", "mandatory": True} for key in keys]})
 
-    def stage_songs(self, s3: S3Hook, bucket: str, keys: Mapping[str, str], window: HourWindow, reconcile: Reconcile) -> StageResult:
-        if not keys:
-            return StageResult(objects=0, rows=0)
+    def stage_songs(self, s3: S3Hook, bucket: str, candidates: Mapping[str, str], window: HourWindow, reconcile: Reconcile) -> StageResult:
         batch = f"{self.manifest_prefix}songs/{window.start:%Y-%m-%dT%H}"
-        s3.load_string(self.manifest(bucket, keys), f"{batch}.manifest", bucket_name=bucket, replace=True)
-        s3.load_string(song_objects_csv(keys), f"{batch}.objects.csv", bucket_name=bucket, replace=True)
         params = {**window.params, "source": reconcile.source, "max_quarantined_share": reconcile.max_quarantined_share}
         with self.transaction() as cursor:
+            keys = self._claim_song_objects(cursor, candidates)
+            if not keys:
+                return StageResult(objects=0, rows=0)
+            s3.load_string(self.manifest(bucket, keys), f"{batch}.manifest", bucket_name=bucket, replace=True)
+            s3.load_string(song_objects_csv(keys), f"{batch}.objects.csv", bucket_name=bucket, replace=True)
             self.execute_script(cursor, sql_files.read("stage/redshift/create_new_songs.sql"))
             cursor.execute(self.render_copy_songs(bucket, f"{batch}.manifest"))
             # Right after the songs' COPY: pg_last_copy_id() names it.
             self.execute_script(cursor, sql_files.read("stage/redshift/insert_rejected_songs.sql"), {"bucket_uri": f"s3://{bucket}/"})
             cursor.execute(self.render_copy_song_objects(bucket, f"{batch}.objects.csv"))
             inserted = self.execute_script(cursor, sql_files.read("stage/merge_staging_songs.sql"), params)
-        return StageResult(
-            objects=len(keys), rows=inserted["staging_songs"], records=len(keys), quarantined=inserted["quarantine"]
-        )
+            return StageResult(
+                objects=len(keys), rows=inserted["staging_songs"], records=len(keys), quarantined=inserted["quarantine"]
+            )
