@@ -8,8 +8,8 @@ from (
         'worst: ' || worst_source_key
         || coalesce(' line ' || worst_source_line::varchar, '')
         || ': ' || split_part(worst_reason, ':', 1)
-        || ' (' || quarantined::varchar || ' of ' || (staged + quarantined)::varchar
-        || ' records of the hour quarantined, at most '
+        || ' (' || quarantined::varchar || ' records quarantined, '
+        || round((100 * quarantined_share)::numeric, 1)::varchar || '%% of the hour, at most '
         || round((100 * max_quarantined_share)::numeric, 1)::varchar || '%% allowed)' as detail
     from stage_reconciliation
     where batch_hour = %(data_interval_start)s

@@ -151,6 +151,8 @@ with tally as (
         count(*) as records_read,
         sum(case when claim = 'hour' and quarantine_reason is null then 1 else 0 end) as staged,
         sum(case when claim <> 'other' and quarantine_reason is not null then 1 else 0 end) as quarantined,
+        sum(case when claim = 'hour' and quarantine_reason is not null then 1 else 0 end) as hour_quarantined,
+        sum(case when claim = 'none' then 1 else 0 end) as unplaceable,
         sum(case when claim = 'other' then 1 else 0 end) as other_hours
     from placed_events
 ),
@@ -186,10 +188,19 @@ select
     coalesce(tally.staged, 0),
     coalesce(tally.quarantined, 0),
     coalesce(tally.other_hours, 0),
-    case
-        when coalesce(tally.staged, 0) + coalesce(tally.quarantined, 0) = 0 then 0
-        else tally.quarantined::double precision / (tally.staged + tally.quarantined)
-    end,
+    -- The worse of: the hour's own records quarantined, and the records no hour can
+    -- claim among all read (a bad line in a day object is not held against each hour
+    -- of the day as if it were one of that hour's few records).
+    greatest(
+        case
+            when coalesce(tally.staged, 0) + coalesce(tally.hour_quarantined, 0) = 0 then 0
+            else tally.hour_quarantined::double precision / (tally.staged + tally.hour_quarantined)
+        end,
+        case
+            when tally.records_read = 0 then 0
+            else tally.unplaceable::double precision / tally.records_read
+        end
+    ),
     %(max_quarantined_share)s,
     worst.source_key,
     worst.source_line,

@@ -142,7 +142,7 @@ def test_a_file_that_is_not_json_is_quarantined_line_by_line_and_fails_the_hour_
     log = capsys.readouterr().out
     assert "FAILED [critical] unexpected_rows_expectation (At most the allowed share" in log
     assert (
-        f"worst: {DAY_KEY} line 1: not JSON (3 of 3 records of the hour quarantined, at most 5.0% allowed)"
+        f"worst: {DAY_KEY} line 1: not JSON (3 records quarantined, 100.0% of the hour, at most 5.0% allowed)"
     ) in log
 
 
@@ -155,7 +155,7 @@ def test_the_reconciliation_alert_names_the_fault_but_never_the_records_values(f
         HourInProcess(H).run_task("validate_staging.stage_reconciliation")
 
     [(_, message)] = slack_listener
-    assert f"worst: {DAY_KEY} line 1: not JSON (6 of 6 records" in message["text"]
+    assert f"worst: {DAY_KEY} line 1: not JSON (6 records quarantined, 100.0% of the hour" in message["text"]
     assert "Zebulon" not in json.dumps(message) and "Xanadu" not in json.dumps(message)
     assert rows(fresh, "select count(*) from quarantine where raw_line like '%%Zebulon%%'") == [(3,)]
 
