@@ -6,10 +6,8 @@ emits nothing and starts nothing."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import sqlite3
-import subprocess
 import time
 import urllib.request
 
@@ -31,6 +29,7 @@ from helpers import (
 )
 
 from sparkify.local import runner
+from sparkify.local.airflow_services import AirflowServices
 from sparkify.warehouse.schema import STAR_TABLES
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -106,29 +105,13 @@ def test_a_blocked_hour_emits_no_event(hours_run):
 
 def test_the_scheduler_runs_the_downstream_dag_once_on_the_validated_hour(stack, hours_run):
     api_port = free_port()
-    env = {
-        **os.environ,
-        "AIRFLOW__API__PORT": str(api_port),
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
-    }
-    log = open(stack.log_dir / "scheduler-test.log", "ab")
-    servers = [
-        subprocess.Popen([runner.AIRFLOW, "api-server", "--port", str(api_port)], env=env, stdout=log, stderr=subprocess.STDOUT),
-        # Airflow's worker log server binds every interface; the api-server reads the
-        # local task logs without it.
-        subprocess.Popen([runner.AIRFLOW, "scheduler", "--skip-serve-logs"], env=env, stdout=log, stderr=subprocess.STDOUT),
-    ]
-    try:
+    # The scheduler and api-server as ./sparkify ui starts them.
+    with AirflowServices(stack, api_port, stack.log_dir / "scheduler-test.log", ("api-server", "scheduler")) as services:
         states = wait_for_downstream_run(stack, api_port, seconds=240)
-        listening = listening_addresses([server.pid for server in servers])
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=60)
-        log.close()
+        listening = listening_addresses([process.pid for process in services.processes])
 
     assert states == ["success"], f"see {stack.log_dir / 'scheduler-test.log'}"
+    # Nothing listens beyond this machine (Airflow's worker log server would).
     assert (api_port in {port for _, port in listening}) and loopback_only(listening), listening
     expected = rows(
         stack,

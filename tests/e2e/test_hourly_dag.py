@@ -136,13 +136,14 @@ def test_the_readme_demo_and_bad_hour_commands_run_on_synthetic_data(stack):
     ]
     blocked = runs.stdout.splitlines()[3]
     assert "validate_staging.staging_events" in blocked and f"{stack.data_docs_url}validations/staging_events/" in blocked
-    [(staged, published)] = rows(
+    [(read, staged, quarantined, published)] = rows(
         stack,
-        "select events_staged, songplays_published from run_history "
+        "select events_read, events_staged, events_quarantined, songplays_published from run_history "
         "where batch_hour = '2018-11-15 10:00' and status = 'published'",
     )
     [(plays,)] = rows(stack, "select count(*) from songplays where start_time < '2018-11-15 11:00'")
-    assert staged > 0 and published == plays
+    # The day object holds every hour's events: the hour read them all and staged its own.
+    assert read > staged > 0 and quarantined == 0 and published == plays
 
 
 def test_each_gate_task_links_its_data_docs_page(stack, loaded):

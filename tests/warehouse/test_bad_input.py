@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 from great_expectations_provider.common.errors import GXValidationFailed
-from helpers import HOUR, TEST_HOUR, context_for, event, event_lines, ms, put, put_songs, rows, song
+from helpers import HOUR, TEST_HOUR, context_for, event, ms, put, put_songs, rows, song
 
 from sparkify.local.in_process import HourInProcess
 from sparkify.local.stack import BUCKET
@@ -424,6 +424,6 @@ def test_an_unreachable_warehouse_fails_at_once_naming_the_connection(fresh, mon
     with pytest.raises(AirflowFailException) as failure:
         CreateTablesOperator(task_id="create_tables").execute({})
 
-    assert str(failure.value).startswith(f"warehouse connection 'sparkify_warehouse': cannot connect (connection failed: ")
+    assert str(failure.value).startswith("warehouse connection 'sparkify_warehouse': cannot connect (connection failed: ")
     assert f"port {nobody} failed: Connection refused" in str(failure.value)
     assert "\n" not in str(failure.value)

@@ -159,6 +159,21 @@ def cmd_runs(args) -> int:
     return 0
 
 
+def cmd_ui(args) -> int:
+    from sparkify.local.airflow_services import AirflowServices
+
+    stack = project_stack()
+    stack.up()
+    with AirflowServices(stack, args.port, stack.log_dir / "airflow-services.log") as services:
+        print(f"Airflow UI on {services.url} (loopback only; login skipped); logs in {services.log_path}; Ctrl-C stops it")
+        try:
+            for process in services.processes:
+                process.wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
 def cmd_bench(args) -> int:
     from sparkify.local import bench
 
@@ -199,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     bad.add_argument("--hour", default="2018-11-15T11", help="the hour, UTC, of a day already in the local bucket (default %(default)s)")
     bad.set_defaults(func=cmd_bad_hour)
+    ui = sub.add_parser("ui", help="the Airflow UI, scheduler and DAG processor on 127.0.0.1, until Ctrl-C")
+    ui.add_argument("--port", type=int, default=8080)
+    ui.set_defaults(func=cmd_ui)
     sub.add_parser("up", help="start PostgreSQL, the S3 server and the Data Docs server on 127.0.0.1").set_defaults(func=cmd_up)
     sub.add_parser("down", help="stop the embedded stack").set_defaults(func=cmd_down)
     sub.add_parser("status", help="show whether the embedded stack runs").set_defaults(func=cmd_status)

@@ -1,0 +1,66 @@
+"""Airflow's long-running services against the local stack: the api-server (UI and
+REST API), the scheduler and the DAG processor, on 127.0.0.1 only.
+
+``airflow standalone`` would also start the scheduler's and triggerer's log servers,
+which bind every interface; here the scheduler runs without its log server (the
+api-server reads the task logs from the shared local folder) and no triggerer runs
+(no task of these DAGs defers).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from sparkify.local.airflow_env import airflow_environment
+from sparkify.local.runner import AIRFLOW, ensure_metadata_db
+from sparkify.local.stack import LocalStack
+
+COMMANDS = {
+    "api-server": ["api-server"],
+    "scheduler": ["scheduler", "--skip-serve-logs"],
+    "dag-processor": ["dag-processor"],
+}
+
+
+class AirflowServices:
+    """The services ``names`` started on entry, stopped on exit; their output goes to ``log``.
+
+    :param port: the api-server's port (UI at http://127.0.0.1:<port>/)
+    """
+
+    def __init__(self, stack: LocalStack, port: int, log: Path, names: tuple[str, ...] = tuple(COMMANDS)) -> None:
+        self.stack = stack
+        self.port = port
+        self.log_path = log
+        self.names = names
+        self.processes: list[subprocess.Popen] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def __enter__(self) -> AirflowServices:
+        ensure_metadata_db(self.stack)
+        env = {
+            **airflow_environment(self.stack),
+            "AIRFLOW__API__PORT": str(self.port),
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.port}/execution/",
+        }
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")
+        for name in self.names:
+            self.processes.append(
+                subprocess.Popen([AIRFLOW, *COMMANDS[name]], env=env, stdout=self._log, stderr=subprocess.STDOUT)
+            )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self._log.close()
