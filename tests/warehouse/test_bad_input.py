@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 from great_expectations_provider.common.errors import GXValidationFailed
-from helpers import HOUR, TEST_HOUR, context_for, event, ms, put, put_songs, rows, song
+from helpers import HOUR, TEST_HOUR, context_for, event, ms, put, put_songs, rows, run_hour_in_process, song
 
 from sparkify.local.in_process import HourInProcess
 from sparkify.local.stack import BUCKET
@@ -137,8 +137,10 @@ def test_a_file_that_is_not_json_is_quarantined_line_by_line_and_fails_the_hour_
         (3, 'not JSON: invalid input syntax for type json: Expected end of input, but found ",".'),
     ]
     assert outcome.balance == (1, 3, 0, 3, 0, None)
+    # The whole hour through the DAG's tasks: blocked at the reconciliation gate, nothing published.
     with pytest.raises(GXValidationFailed):
-        HourInProcess(H).run_task("validate_staging.stage_reconciliation")
+        run_hour_in_process(H)
+    assert rows(fresh, "select count(*) from songplays") == [(0,)]
     log = capsys.readouterr().out
     assert "FAILED [critical] unexpected_rows_expectation (At most the allowed share" in log
     assert (
