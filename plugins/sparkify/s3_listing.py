@@ -34,9 +34,10 @@ _FATAL_S3_ERRORS = {
 
 @contextmanager
 def source_errors(bucket: str, aws_conn_id: str) -> Iterator[None]:
-    """Turns S3 errors that retrying cannot fix into one clear line naming the connection."""
+    """Turns S3 errors that retrying cannot fix into one clear line naming the connection.
+    An unreachable endpoint is left to Airflow's retries: networks recover."""
     from airflow.sdk.exceptions import AirflowFailException
-    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+    from botocore.exceptions import ClientError, NoCredentialsError
 
     try:
         yield
@@ -48,8 +49,6 @@ def source_errors(bucket: str, aws_conn_id: str) -> Iterator[None]:
         raise AirflowFailException(f"S3 through connection {aws_conn_id!r}: {reason} ({code})") from None
     except NoCredentialsError:
         raise AirflowFailException(f"S3 through connection {aws_conn_id!r}: no credentials found") from None
-    except EndpointConnectionError as error:
-        raise AirflowFailException(f"S3 through connection {aws_conn_id!r}: unreachable ({error})") from None
 
 
 def normalize_etag(etag: str) -> str:
