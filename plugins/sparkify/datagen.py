@@ -214,8 +214,10 @@ def generate(
     songs: int = 500,
     users: int = 60,
     seed: int = 2018,
+    whole_days: bool = True,
 ) -> Path:
-    """Writes the dataset for the hours [start, end) (whole days are written) into ``out``."""
+    """Writes the dataset for the hours [start, end) into ``out``: the whole days they
+    fall in, or with ``whole_days`` false those hours only (the benchmark's big hour)."""
     rng = random.Random(seed)
     catalogue = make_songs(rng, songs)
     for key, song in catalogue:
@@ -231,6 +233,8 @@ def generate(
         lines = []
         for h in range(24):
             hour = day + timedelta(hours=h)
+            if not whole_days and not start <= hour < end:
+                continue
             events = hour_events(rng, hour, events_per_hour, people, song_list, session_base)
             session_base += len(events)
             lines.extend(_dump(e) for e in sorted(events, key=lambda e: e["ts"]))

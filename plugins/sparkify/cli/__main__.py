@@ -177,7 +177,7 @@ def cmd_ui(args) -> int:
 def cmd_bench(args) -> int:
     from sparkify.local import bench
 
-    print(bench.run(args.events))
+    print(bench.run(args.events, args.songs))
     return 0
 
 
@@ -203,8 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--start", default=DEFAULT_START, help="first hour, UTC (default %(default)s)")
     demo.add_argument("--end", default=DEFAULT_END, help="hour after the last, UTC (default %(default)s)")
     demo.set_defaults(func=cmd_demo)
-    bench = sub.add_parser("bench", help="measured figures on a private stack (today: the quality gates on one large hour)")
+    bench = sub.add_parser("bench", help="measured figures and ratios on a private stack: staging, memory, gates, songs")
     bench.add_argument("--events", type=int, default=1_000_000, help="events in the hour (default %(default)s)")
+    bench.add_argument("--songs", type=int, default=14_896, help="song objects in the catalogue (default %(default)s, the real one's size)")
     bench.set_defaults(func=cmd_bench)
     runs = sub.add_parser("runs", help="the latest hourly runs from the warehouse's run history")
     runs.add_argument("--last", type=int, default=24, help="how many runs (default %(default)s)")

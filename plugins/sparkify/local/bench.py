@@ -1,25 +1,40 @@
-"""``./sparkify bench``: measured figures, on a private embedded stack (its own folder and
+"""``./sparkify bench``: measured figures, each printed with the figure it is compared
+with, measured in the same run, on a private embedded stack (its own folder and
 loopback ports, removed afterwards), so the demo's warehouse is never touched.
 
-Today it measures the quality gates on one large hour: N synthetic events are written
-to staging in the warehouse (no S3 involved), then the hour's build, both gates and
-publish run in this process through the DAG's operators, each timed.
+One synthetic hour of N events (``sparkify.datagen``, seeded: the real logs' page,
+level, session and user-agent mix) and a catalogue of M song objects go to the local
+bucket; then the hourly DAG's own tasks run for that hour, each timed:
+
+- staging the hour from S3 (in a process of its own, whose peak memory is read), against
+  the raw ``COPY ... FROM STDIN`` of the same rows from a local CSV file and a
+  row-by-row INSERT of a sample of them, on the same server;
+- staging the catalogue, and the next hour's song step with nothing new;
+- both GX gates against the hour's load (stage, build, publish).
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import socket
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sparkify import sql_files
 from sparkify.local.stack import LocalStack
 
 BENCH_HOUR = datetime(2018, 11, 20, 10, tzinfo=timezone.utc)
+HOUR = timedelta(hours=1)
+INSERT_SAMPLE = 20_000
+BENCH_USERS = 10_000
 
 
 @dataclass(frozen=True)
@@ -43,44 +58,159 @@ def private_stack() -> LocalStack:
     )
 
 
-def gate_timings(stack: LocalStack, events: int) -> tuple[float, list[Timing]]:
-    """Seconds to stage ``events`` rows in SQL, and each step of the hour after staging,
-    run through the hourly DAG's own tasks."""
+def _timed(action) -> float:
+    began = time.monotonic()
+    action()
+    return time.monotonic() - began
+
+
+# Runs one task of the hour in a fresh process and reports its seconds, the process's
+# resident memory before the task (imports done) and its peak.
+_STAGE_IN_CHILD = """
+import json, resource, sys, time
+from datetime import datetime
+from sparkify.local.in_process import HourInProcess
+hour = HourInProcess(datetime.fromisoformat(sys.argv[1]))
+before = int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1])
+began = time.monotonic()
+hour.run_task(sys.argv[2])
+print(json.dumps({"seconds": time.monotonic() - began, "rss_before_kb": before,
+                  "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def task_in_child(hour: datetime, task_id: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", _STAGE_IN_CHILD, hour.isoformat(), task_id],
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{task_id} failed in its process:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def copy_baselines(stack: LocalStack) -> tuple[int, float, float]:
+    """The staged hour exported to a CSV file, then loaded back into a plain table by
+    ``COPY ... FROM STDIN`` (rows, seconds) and by one INSERT per row for a sample
+    (seconds for ``INSERT_SAMPLE`` rows)."""
+    from sparkify.local.warehouse_admin import connect
+
+    conn = connect(stack)
+    try:
+        with tempfile.TemporaryFile("w+b") as csv_file, conn.cursor() as cursor:
+            cursor.copy_expert(sql_files.read("bench/export_staged_hour.sql"), csv_file)
+            cursor.execute(sql_files.read("bench/create_copy_target.sql"))
+            conn.commit()
+            csv_file.seek(0)
+            began = time.monotonic()
+            cursor.copy_expert(sql_files.read("bench/copy_into_target.sql"), csv_file)
+            conn.commit()
+            copy_seconds = time.monotonic() - began
+            cursor.execute("select count(*) from bench_copy_target")
+            rows = cursor.fetchone()[0]
+            cursor.execute(sql_files.read("bench/create_copy_target.sql"))
+            conn.commit()
+            csv_file.seek(0)
+            sample = [
+                [None if value == "" else value for value in row]
+                for _, row in zip(range(INSERT_SAMPLE), csv.reader(io.TextIOWrapper(csv_file, encoding="utf-8")))
+            ]
+            insert = sql_files.read("bench/insert_one_row.sql").strip().rstrip(";")
+            began = time.monotonic()
+            for row in sample:
+                cursor.execute(insert, row)
+            conn.commit()
+            insert_seconds = time.monotonic() - began
+            cursor.execute(sql_files.read("bench/drop_copy_target.sql"))
+            conn.commit()
+    finally:
+        conn.close()
+    return rows, copy_seconds, insert_seconds * INSERT_SAMPLE / len(sample) if sample else 0.0
+
+
+def measure(stack: LocalStack, events: int, songs: int) -> list[str]:
+    from sparkify import datagen
+    from sparkify.local import dataset
     from sparkify.local.in_process import HourInProcess
     from sparkify.local.warehouse_admin import run_query
     from sparkify.quality.context import open_context
 
+    with tempfile.TemporaryDirectory(prefix="sparkify-bench-data-") as folder:
+        generate_seconds = _timed(
+            lambda: datagen.generate(
+                Path(folder), BENCH_HOUR, BENCH_HOUR + HOUR, events_per_hour=events, songs=songs,
+                users=BENCH_USERS, whole_days=False,
+            )
+        )  # fmt: skip
+        size_mb = sum(p.stat().st_size for p in Path(folder, "log_data").rglob("*.json")) / 1e6
+        upload_seconds = _timed(lambda: dataset.upload(stack, Path(folder)))
+
     hour = HourInProcess(BENCH_HOUR)
     hour.run_task("create_tables")
-    began = time.monotonic()
-    run_query(stack, sql_files.read("bench/stage_synthetic_hour.sql"), {"hour": BENCH_HOUR.replace(tzinfo=None), "events": events})
-    staged = time.monotonic() - began
+    catalogue_seconds = hour.run_task("stage_songs")
+    no_new_songs_seconds = HourInProcess(BENCH_HOUR + HOUR).run_task("stage_songs")
+    stage = task_in_child(BENCH_HOUR, "stage_events")
+    [(records, staged, quarantined)] = run_query(
+        stack, "select records_read, staged, quarantined from stage_reconciliation where stage = 'events'"
+    )[1]
+    rows, copy_seconds, insert_seconds = copy_baselines(stack)
+
     # GX's import and first context cost a few seconds once per process, not per gate.
     open_context("sparkify_warehouse")
     task_ids = [t.task_id for t in hour.dag.tasks]
-    measured = ["validate_staging.staging_events"]
-    measured += [t for t in task_ids if t.startswith("build_")]
-    measured += [t for t in task_ids if t.startswith("validate_warehouse.")]
-    measured += ["publish"]
-    return staged, [Timing(task_id, hour.run_task(task_id)) for task_id in measured]
+    steps = [t for t in task_ids if t.startswith("validate_staging.")]
+    steps += [t for t in task_ids if t.startswith("build_")]
+    steps += [t for t in task_ids if t.startswith("validate_warehouse.")]
+    steps += ["publish"]
+    timings = [Timing(task_id, hour.run_task(task_id)) for task_id in steps]
+
+    stage_rate = records / stage["seconds"]
+    copy_rate = rows / copy_seconds
+    insert_rate = INSERT_SAMPLE / insert_seconds
+    gates = sum(t.seconds for t in timings if t.step.startswith("validate_"))
+    load = stage["seconds"] + sum(t.seconds for t in timings if not t.step.startswith("validate_"))
+    peak_mb = stage["peak_kb"] / 1024
+    lines = [
+        f"One synthetic hour: {events:,} events ({size_mb:.0f} MB of JSON; generated in {generate_seconds:.1f} s), "
+        f"{songs:,} song objects, {BENCH_USERS:,} users; uploaded to the local bucket in {upload_seconds:.1f} s",
+        f"Staged {staged:,} of {records:,} records read ({quarantined:,} quarantined)",
+        "",
+        "figure | measured | compared with (same run) | ratio | target",
+        "---|---|---|---|---",
+        f"staging the hour, S3 -> staging_events | {stage['seconds']:.1f} s, {stage_rate:,.0f} records/s | "
+        f"raw COPY FROM STDIN of the same {rows:,} rows from a local CSV: {copy_seconds:.1f} s, {copy_rate:,.0f} rows/s | "
+        f"{stage_rate / copy_rate:.2f}x | >= 0.8x {_verdict(stage_rate / copy_rate >= 0.8)}",
+        f"staging the hour vs row-by-row INSERT | {stage_rate:,.0f} records/s | "
+        f"one INSERT per row, {INSERT_SAMPLE:,}-row sample: {insert_rate:,.0f} rows/s | "
+        f"{stage_rate / insert_rate:.1f}x | >= 20x {_verdict(stage_rate / insert_rate >= 20)}",
+        f"peak memory of the stage step | {peak_mb:.0f} MB (process; {stage['rss_before_kb'] / 1024:.0f} MB after imports) | "
+        f"the hour's JSON: {size_mb:.0f} MB | {peak_mb / size_mb:.2f}x | <= 500 MB {_verdict(peak_mb <= 500)}",
+        f"GX gates (staging + warehouse suites) | {gates:.1f} s | the hour's load (stage, build, publish): {load:.1f} s | "
+        f"{gates / load:.0%} | <= 20% {_verdict(gates / load <= 0.2)}",
+        f"staging the song catalogue | {catalogue_seconds:.1f} s for {songs:,} objects | | | <= 20 s {_verdict(catalogue_seconds <= 20)}",
+        f"song step of an hour with no new songs | {no_new_songs_seconds:.2f} s | | | <= 1 s {_verdict(no_new_songs_seconds <= 1)}",
+        "",
+        "Each task of the hour (seconds):",
+        f"  {'stage_events (own process)':40} {stage['seconds']:8.2f}",
+        *(f"  {t.step:40} {t.seconds:8.2f}" for t in timings),
+    ]
+    return lines
 
 
-def run(events: int) -> str:
+def _verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
+def run(events: int, songs: int) -> str:
     from sparkify.local.airflow_env import airflow_environment
 
     stack = private_stack()
     os.environ.update(airflow_environment(stack))
     stack.up()
     try:
-        staged, timings = gate_timings(stack, events)
+        return "\n".join(measure(stack, events, songs))
     finally:
         stack.destroy()
-    gates = sum(t.seconds for t in timings if t.step.startswith("validate_"))
-    work = sum(t.seconds for t in timings if not t.step.startswith("validate_"))
-    lines = [f"Quality gates on one hour of {events:,} synthetic events ({staged:.1f} s to write them to staging in SQL)", ""]
-    lines += [f"  {t.step:34} {t.seconds:8.2f} s" for t in timings]
-    lines += [
-        "",
-        f"  both gates: {gates:.1f} s; build + publish: {work:.1f} s; gates / (build + publish) = {gates / work:.2f}",
-    ]
-    return "\n".join(lines)

@@ -1,0 +1,1 @@
+drop table if exists bench_copy_target;

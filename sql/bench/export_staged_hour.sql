@@ -1,0 +1,7 @@
+-- ./sparkify bench: the staged hour's rows as CSV, the input of the COPY and INSERT baselines.
+copy (
+    select
+        artist, auth, first_name, gender, item_in_session, last_name, length, level, location, method,
+        page, registration, session_id, song, status, ts, user_agent, user_id, batch_hour, source_key, source_line
+    from staging_events
+) to stdout with (format csv)
