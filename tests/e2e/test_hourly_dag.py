@@ -160,7 +160,7 @@ def test_each_gate_task_links_its_data_docs_page(stack, loaded):
     )
     db.close()
 
-    gates = {"validate_staging.staging_events", "validate_staging.staging_songs"}
+    gates = {"validate_staging.staging_events", "validate_staging.staging_songs", "validate_staging.stage_reconciliation"}
     gates |= {f"validate_warehouse.{table}" for table in STAR_TABLES}
     assert set(links) == gates
     for task_id, value in links.items():
