@@ -65,17 +65,21 @@ def _timed(action) -> float:
 
 
 # Runs one task of the hour in a fresh process and reports its seconds, the process's
-# resident memory before the task (imports done) and its peak.
+# resident memory before the task (imports done) and its peak. The peak is VmHWM, not
+# getrusage's ru_maxrss, which Linux carries over from the parent across fork and exec.
 _STAGE_IN_CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from datetime import datetime
 from sparkify.local.in_process import HourInProcess
+
+def status_kb(field):
+    return int(next(line for line in open("/proc/self/status") if line.startswith(field)).split()[1])
+
 hour = HourInProcess(datetime.fromisoformat(sys.argv[1]))
-before = int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1])
+before = status_kb("VmRSS")
 began = time.monotonic()
 hour.run_task(sys.argv[2])
-print(json.dumps({"seconds": time.monotonic() - began, "rss_before_kb": before,
-                  "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+print(json.dumps({"seconds": time.monotonic() - began, "rss_before_kb": before, "peak_kb": status_kb("VmHWM")}))
 """
 
 
