@@ -1,8 +1,19 @@
--- Expects the temp table event_lines of this transaction (every record read this run:
--- object, line, raw text, typed fields and, for one that could not be parsed, the
--- reason). Each record is staged if it belongs to the run's hour, left to the hour it
--- belongs to, or quarantined with its reason; the balance goes to stage_reconciliation.
--- A rerun of the hour replaces all three.
+-- Expects the temp table event_lines of this transaction: every record read this run,
+-- with its object, line, raw text, a number unique in the run (record_no), the typed
+-- fields and, for one that could not be parsed, the reason. Each record is staged if
+-- it belongs to the run's hour, left to the hour it belongs to, or quarantined with
+-- its reason; the balance goes to stage_reconciliation. A rerun of the hour replaces
+-- all three. Nothing here sorts or copies the whole hour: duplicates are found by
+-- grouping the keys first, and only repeated keys are ranked.
+{#- A record's claim: this run's 'hour', an 'other' hour of its object's day, or 'none'
+    (no readable ts, or a ts outside the day). #}
+{% macro claim() -%}
+    case
+        when ts is null or ts < %(day_start)s or ts >= %(day_end)s then 'none'
+        when ts >= %(data_interval_start)s and ts < %(data_interval_end)s then 'hour'
+        else 'other'
+    end
+{%- endmacro %}
 delete from staging_events
 where batch_hour = %(data_interval_start)s;
 
@@ -14,52 +25,66 @@ delete from stage_reconciliation
 where stage = 'events'
     and batch_hour = %(data_interval_start)s;
 
-drop table if exists placed_events;
+-- The same event twice (in one object or two) is staged once, the first copy by object
+-- and line; this holds the later copies.
+drop table if exists duplicate_events;
 
-create temp table placed_events as
-with claimed as (
+create temp table duplicate_events as
+with hour_events as (
     select
-        *,
-        case
-            when ts is null or ts < %(day_start)s or ts >= %(day_end)s then 'none'
-            when ts >= %(data_interval_start)s and ts < %(data_interval_end)s then 'hour'
-            else 'other'
-        end as claim
+        record_no,
+        source_key,
+        source_line,
+        session_id,
+        item_in_session,
+        user_id,
+        ts
     from event_lines
+    where reason is null
+        and {{ claim() }} = 'hour'
 ),
 
-numbered as (
-    -- The same event twice (in one object or two) is staged once: the first copy by
-    -- object and line.
+repeated as (
     select
-        *,
+        session_id,
+        item_in_session,
+        user_id,
+        ts
+    from hour_events
+    group by session_id, item_in_session, user_id, ts
+    having count(*) > 1
+),
+
+copies as (
+    select
+        hour_events.record_no,
         row_number() over (
-            partition by reason is null, claim, session_id, item_in_session, user_id, ts
-            order by source_key, source_line
+            partition by hour_events.session_id, hour_events.item_in_session, hour_events.user_id, hour_events.ts
+            order by hour_events.source_key, hour_events.source_line, hour_events.record_no
         ) as copy_no,
-        first_value(source_key) over (
-            partition by reason is null, claim, session_id, item_in_session, user_id, ts
-            order by source_key, source_line
+        first_value(hour_events.source_key) over (
+            partition by hour_events.session_id, hour_events.item_in_session, hour_events.user_id, hour_events.ts
+            order by hour_events.source_key, hour_events.source_line, hour_events.record_no
             rows between unbounded preceding and current row
         ) as first_source_key,
-        first_value(source_line) over (
-            partition by reason is null, claim, session_id, item_in_session, user_id, ts
-            order by source_key, source_line
+        first_value(hour_events.source_line) over (
+            partition by hour_events.session_id, hour_events.item_in_session, hour_events.user_id, hour_events.ts
+            order by hour_events.source_key, hour_events.source_line, hour_events.record_no
             rows between unbounded preceding and current row
         ) as first_source_line
-    from claimed
+    from hour_events
+    inner join repeated
+        on hour_events.session_id = repeated.session_id
+        and hour_events.item_in_session = repeated.item_in_session
+        and hour_events.user_id = repeated.user_id
+        and hour_events.ts = repeated.ts
 )
 
 select
-    *,
-    case
-        when reason is not null then reason
-        when ts is null then 'no ts: the record cannot be placed in an hour'
-        when claim = 'none' then 'outside its day: ts ' || ts::varchar || ' is not on ' || %(day)s
-        when claim = 'hour' and copy_no > 1 then
-            'duplicate: the same event as ' || first_source_key || ' line ' || coalesce(first_source_line::varchar, '?')
-    end as quarantine_reason
-from numbered;
+    record_no,
+    'duplicate: the same event as ' || first_source_key || ' line ' || coalesce(first_source_line::varchar, '?') as reason
+from copies
+where copy_no > 1;
 
 insert into staging_events (
     artist,
@@ -106,9 +131,14 @@ select
     %(data_interval_start)s,
     source_key,
     source_line
-from placed_events
-where claim = 'hour'
-    and quarantine_reason is null;
+from event_lines
+where reason is null
+    and {{ claim() }} = 'hour'
+    and not exists (
+        select 1
+        from duplicate_events
+        where duplicate_events.record_no = event_lines.record_no
+    );
 
 -- A record no hour can claim is listed by each hour that reads its object.
 insert into quarantine (
@@ -122,13 +152,20 @@ insert into quarantine (
 select
     %(data_interval_start)s,
     'events',
-    source_key,
-    source_line,
-    raw_line,
-    quarantine_reason
-from placed_events
-where claim <> 'other'
-    and quarantine_reason is not null;
+    event_lines.source_key,
+    event_lines.source_line,
+    event_lines.raw_line,
+    case
+        when event_lines.reason is not null then event_lines.reason
+        when duplicate_events.reason is not null then duplicate_events.reason
+        when event_lines.ts is null then 'no ts: the record cannot be placed in an hour'
+        else 'outside its day: ts ' || event_lines.ts::varchar || ' is not on ' || %(day)s
+    end
+from event_lines
+left join duplicate_events
+    on event_lines.record_no = duplicate_events.record_no
+where {{ claim() }} = 'none'
+    or ({{ claim() }} = 'hour' and (event_lines.reason is not null or duplicate_events.reason is not null));
 
 insert into stage_reconciliation (
     batch_hour,
@@ -149,12 +186,17 @@ insert into stage_reconciliation (
 with tally as (
     select
         count(*) as records_read,
-        sum(case when claim = 'hour' and quarantine_reason is null then 1 else 0 end) as staged,
-        sum(case when claim <> 'other' and quarantine_reason is not null then 1 else 0 end) as quarantined,
-        sum(case when claim = 'hour' and quarantine_reason is not null then 1 else 0 end) as hour_quarantined,
-        sum(case when claim = 'none' then 1 else 0 end) as unplaceable,
-        sum(case when claim = 'other' then 1 else 0 end) as other_hours
-    from placed_events
+        sum(case when {{ claim() }} = 'hour' then 1 else 0 end) as in_hour,
+        sum(case when {{ claim() }} = 'none' then 1 else 0 end) as unplaceable,
+        sum(case when {{ claim() }} = 'other' then 1 else 0 end) as other_hours
+    from event_lines
+),
+
+quarantined as (
+    select count(*) as records
+    from quarantine
+    where stage = 'events'
+        and batch_hour = %(data_interval_start)s
 ),
 
 -- The object with the most quarantined records and its first one.
@@ -162,18 +204,18 @@ quarantined_by_object as (
     select
         source_key,
         source_line,
-        quarantine_reason,
+        reason,
         count(*) over (partition by source_key) as in_object
-    from placed_events
-    where claim <> 'other'
-        and quarantine_reason is not null
+    from quarantine
+    where stage = 'events'
+        and batch_hour = %(data_interval_start)s
 ),
 
 worst as (
     select
         source_key,
         source_line,
-        quarantine_reason
+        reason
     from quarantined_by_object
     order by in_object desc, source_key, source_line
     limit 1
@@ -185,16 +227,17 @@ select
     %(source)s,
     %(objects_read)s,
     tally.records_read,
-    coalesce(tally.staged, 0),
-    coalesce(tally.quarantined, 0),
+    -- Counted where they landed, so the balance checks the placement, not itself.
+    (select count(*) from staging_events where batch_hour = %(data_interval_start)s),
+    quarantined.records,
     coalesce(tally.other_hours, 0),
     -- The worse of: the hour's own records quarantined, and the records no hour can
     -- claim among all read (a bad line in a day object is not held against each hour
     -- of the day as if it were one of that hour's few records).
     greatest(
         case
-            when coalesce(tally.staged, 0) + coalesce(tally.hour_quarantined, 0) = 0 then 0
-            else tally.hour_quarantined::double precision / (tally.staged + tally.hour_quarantined)
+            when coalesce(tally.in_hour, 0) = 0 then 0
+            else (quarantined.records - tally.unplaceable)::double precision / tally.in_hour
         end,
         case
             when tally.records_read = 0 then 0
@@ -204,7 +247,8 @@ select
     %(max_quarantined_share)s,
     worst.source_key,
     worst.source_line,
-    worst.quarantine_reason,
+    worst.reason,
     nullif(%(new_fields)s, '')
 from tally
+cross join quarantined
 left join worst on 1 = 1;

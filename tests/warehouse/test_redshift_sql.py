@@ -135,7 +135,7 @@ def test_create_tables_renders_redshift_types_and_keys(redshift):
     ],
 )
 def test_redshift_stage_sql_parses(sql_file):
-    parse_redshift(sql_files.read(sql_file).replace("%(", "(").replace(")s", ")"))
+    parse_redshift(sql_files.render(sql_file).replace("%(", "(").replace(")s", ")"))
 
 
 def bind_hour(sql: str) -> str:

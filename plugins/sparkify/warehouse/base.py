@@ -148,7 +148,7 @@ class Warehouse(ABC):
             "max_quarantined_share": reconcile.max_quarantined_share,
             "new_fields": new_fields,
         }
-        self.execute_script(cursor, sql_files.read("stage/place_events.sql"), params)
+        self.execute_script(cursor, sql_files.render("stage/place_events.sql"), params)
         cursor.execute(sql_files.read("stage/select_events_reconciliation.sql").strip().rstrip(";"), params)
         row = dict(zip((d[0] for d in cursor.description), cursor.fetchone()))
         return StageResult.from_reconciliation(row)

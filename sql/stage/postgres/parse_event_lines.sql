@@ -8,6 +8,7 @@ drop table if exists event_lines;
 
 create temp table event_lines as
 select
+    raw.line_no as record_no,
     obj.source_key,
     raw.line_no - obj.first_line + 1 as source_line,
     raw.line as raw_line,

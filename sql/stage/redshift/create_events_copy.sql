@@ -23,11 +23,12 @@ create temp table events_copy (
 );
 
 -- The shared placement (sql/stage/place_events.sql) reads this. COPY does not say which
--- object and line a loaded row came from: loaded rows carry the run's source; rejected
--- ones carry their object and line from stl_load_errors.
+-- object and line a loaded row came from: loaded rows carry the run's source and a
+-- number (record_no); rejected ones carry their object and line from stl_load_errors.
 drop table if exists event_lines;
 
 create temp table event_lines (
+    record_no bigint identity(1, 1),
     source_key varchar(1024),
     source_line integer,
     raw_line varchar(65535),
