@@ -177,7 +177,7 @@ def cmd_ui(args) -> int:
 def cmd_bench(args) -> int:
     from sparkify.local import bench
 
-    print(bench.run(args.events, args.songs))
+    print(bench.run(args.events, args.songs, args.hours))
     return 0
 
 
@@ -206,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     bench = sub.add_parser("bench", help="measured figures and ratios on a private stack: staging, memory, gates, songs")
     bench.add_argument("--events", type=int, default=1_000_000, help="events in the hour (default %(default)s)")
     bench.add_argument("--songs", type=int, default=14_896, help="song objects in the catalogue (default %(default)s, the real one's size)")
+    bench.add_argument("--hours", type=int, default=100, help="equal hours run in a row for the history figure (default %(default)s)")
     bench.set_defaults(func=cmd_bench)
     runs = sub.add_parser("runs", help="the latest hourly runs from the warehouse's run history")
     runs.add_argument("--last", type=int, default=24, help="how many runs (default %(default)s)")

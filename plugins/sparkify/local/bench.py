@@ -10,7 +10,11 @@ bucket; then the hourly DAG's own tasks run for that hour, each timed:
   the raw ``COPY ... FROM STDIN`` of the same rows from a local CSV file and a
   row-by-row INSERT of a sample of them, on the same server;
 - staging the catalogue, and the next hour's song step with nothing new;
-- both GX gates against the hour's load (stage, build, publish).
+- both GX gates against the hour's load (stage, build, publish);
+- an hour with no events; then N hours of equal size one after another, the first runs
+  against the last (does an hour cost more as history grows?);
+- with the real dataset beside the project, one real hour under ``airflow dags test``:
+  wall time against the sum of its tasks' durations (Airflow's overhead).
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ BENCH_HOUR = datetime(2018, 11, 20, 10, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
 INSERT_SAMPLE = 20_000
 BENCH_USERS = 10_000
+TABLE_HEADER = "figure | measured | compared with (same run) | ratio | target"
+HISTORY_EVENTS = 1_000
+# An hour of the real data after the first (which stages the whole catalogue).
+REAL_HOURS = (datetime(2018, 11, 15, 16, tzinfo=timezone.utc), datetime(2018, 11, 15, 17, tzinfo=timezone.utc))
+REAL_DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "sparkify"
 
 
 @dataclass(frozen=True)
@@ -182,7 +191,7 @@ def measure(stack: LocalStack, events: int, songs: int) -> list[str]:
         f"{songs:,} song objects, {BENCH_USERS:,} users; uploaded to the local bucket in {upload_seconds:.1f} s",
         f"Staged {staged:,} of {records:,} records read ({quarantined:,} quarantined)",
         "",
-        "figure | measured | compared with (same run) | ratio | target",
+        TABLE_HEADER,
         "---|---|---|---|---",
         f"staging the hour, S3 -> staging_events | {stage['seconds']:.1f} s, {stage_rate:,.0f} records/s | "
         f"raw COPY FROM STDIN of the same {rows:,} rows from a local CSV: {copy_seconds:.1f} s, {copy_rate:,.0f} rows/s | "
@@ -204,17 +213,87 @@ def measure(stack: LocalStack, events: int, songs: int) -> list[str]:
     return lines
 
 
+def history_figures(stack: LocalStack, hours: int) -> list[str]:
+    """An hour with no events, then ``hours`` equal hours in a row on a fresh
+    warehouse: the first runs against the last."""
+    from sparkify import datagen
+    from sparkify.local import dataset
+    from sparkify.local.in_process import HourInProcess, hourly_dag
+    from sparkify.local.warehouse_admin import drop_all_tables
+
+    dag = hourly_dag()
+
+    def run_hour_tasks(hour: datetime) -> float:
+        return _timed(lambda: HourInProcess(hour, dag).run_all())
+
+    drop_all_tables(stack)
+    dataset.empty_bucket(stack)
+    start = BENCH_HOUR + timedelta(days=1)
+    with tempfile.TemporaryDirectory(prefix="sparkify-bench-history-") as folder:
+        datagen.generate(
+            Path(folder), start, start + hours * HOUR, events_per_hour=HISTORY_EVENTS, songs=200,
+            users=500, whole_days=False,
+        )  # fmt: skip
+        dataset.upload(stack, Path(folder))
+    empty = run_hour_tasks(start - timedelta(days=1))  # a day with no object at all
+    seconds = [run_hour_tasks(start + n * HOUR) for n in range(hours)]
+    second, last = seconds[1], seconds[-1]
+    return [
+        f"an hour with no events (every task of the DAG) | {empty:.1f} s | an hour of {HISTORY_EVENTS:,} events: {second:.1f} s | "
+        f"{empty / second:.2f}x | the minimum of work: no load, no validation of empty batches",
+        f"hourly cost as history grows ({HISTORY_EVENTS:,} events an hour) | run #{hours}: {last:.1f} s | "
+        f"run #2: {second:.1f} s (run #1: {seconds[0]:.1f} s, stages the catalogue) | {last / second:.2f}x | "
+        f"<= 1.2x {_verdict(last / second <= 1.2)}",
+    ]
+
+
+def airflow_overhead(stack: LocalStack) -> list[str]:
+    """One real hour under ``airflow dags test``: its wall time against its tasks' durations."""
+    import sqlite3
+
+    from sparkify.local import dataset, runner
+
+    if not REAL_DATA.is_dir():
+        return [f"end-to-end run on the real data | skipped: {REAL_DATA} is absent | | |"]
+    dataset.upload(stack, REAL_DATA)
+    runner.ensure_metadata_db(stack)
+    log_dir = stack.log_dir / "bench"
+    outcomes = [runner.run_hour(stack, hour, log_dir) for hour in REAL_HOURS]
+    if not all(o.succeeded for o in outcomes):
+        return [f"end-to-end run on the real data | FAILED, see {log_dir} | | |"]
+    db = sqlite3.connect(stack.airflow_home / "airflow.db")
+    try:
+        [(tasks, work)] = db.execute(
+            "select count(*), sum(duration) from task_instance where run_id = "
+            "(select run_id from dag_run where data_interval_start like ? order by id desc limit 1)",
+            (f"{REAL_HOURS[1]:%Y-%m-%d %H:%M:%S}%",),
+        ).fetchall()
+    finally:
+        db.close()
+    wall = outcomes[1].seconds
+    overhead = wall - work
+    return [
+        f"one real hour end to end ({REAL_HOURS[1]:%Y-%m-%dT%H}, `airflow dags test`) | {wall:.1f} s wall | "
+        f"its {tasks} tasks' work: {work:.1f} s | Airflow overhead {overhead:.1f} s ({overhead / wall:.0%}), "
+        f"{overhead / tasks:.2f} s a task | reported",
+    ]
+
+
 def _verdict(met: bool) -> str:
     return "met" if met else "MISSED"
 
 
-def run(events: int, songs: int) -> str:
+def run(events: int, songs: int, hours: int) -> str:
     from sparkify.local.airflow_env import airflow_environment
 
     stack = private_stack()
     os.environ.update(airflow_environment(stack))
     stack.up()
     try:
-        return "\n".join(measure(stack, events, songs))
+        lines = measure(stack, events, songs)
+        more = history_figures(stack, hours) + airflow_overhead(stack)
     finally:
         stack.destroy()
+    # The further figures join the table, before the per-task list that follows it.
+    table_end = lines.index("", lines.index(TABLE_HEADER))
+    return "\n".join(lines[:table_end] + more + lines[table_end:])

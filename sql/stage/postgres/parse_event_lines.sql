@@ -67,3 +67,7 @@ cross join lateral json_populate_record(null::event_record, raw.line::json) as e
 {%- endif %}
 -- Blank lines hold no record.
 where raw.line !~ '^\s*$';
+
+-- Fresh statistics, or the planner takes the new table for empty and finds duplicates by
+-- nested loops (17 s instead of 0.05 s for 20,000 events).
+analyze event_lines;
