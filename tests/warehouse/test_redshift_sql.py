@@ -57,7 +57,8 @@ def test_events_copy_uses_role_jsonpaths_region_and_epoch_millis(redshift):
     [copy] = parse_redshift(sql)
     assert isinstance(copy, exp.Copy)
     text = normalized(sql)
-    assert "copy events_copy from 's3://udacity-dend/manifests/events/2018-11-15t14.manifest'" in text
+    assert "copy event_lines ( artist, auth," in text
+    assert "from 's3://udacity-dend/manifests/events/2018-11-15t14.manifest'" in text
     assert " manifest " in text
     # Bad records go to stl_load_errors (then quarantine) instead of failing the load.
     assert "maxerror 100000" in text
@@ -125,8 +126,8 @@ def test_create_tables_renders_redshift_types_and_keys(redshift):
         "stage/place_events.sql",
         "stage/select_events_reconciliation.sql",
         "stage/merge_staging_songs.sql",
-        "stage/redshift/create_events_copy.sql",
-        "stage/redshift/insert_event_lines.sql",
+        "stage/redshift/create_event_lines.sql",
+        "stage/redshift/complete_event_lines.sql",
         "stage/redshift/create_new_songs.sql",
         "stage/redshift/insert_rejected_songs.sql",
         "stage/redshift/lock_song_objects.sql",

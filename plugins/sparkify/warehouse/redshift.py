@@ -132,14 +132,14 @@ class RedshiftWarehouse(Warehouse):
         self, s3: S3Hook, bucket: str, keys: Sequence[str], jsonpaths_key: str, window: HourWindow, reconcile: Reconcile
     ) -> StageResult:
         with self.transaction() as cursor:
-            self.execute_script(cursor, sql_files.read("stage/redshift/create_events_copy.sql"))
+            self.execute_script(cursor, sql_files.read("stage/redshift/create_event_lines.sql"))
             if keys:
                 manifest_key = f"{self.manifest_prefix}events/{window.start:%Y-%m-%dT%H}.manifest"
                 s3.load_string(self.manifest(bucket, keys), manifest_key, bucket_name=bucket, replace=True)
                 # The COPY text holds the role ARN: run it, never log it.
                 cursor.execute(self.render_copy_events(bucket, manifest_key, jsonpaths_key))
                 params = {"source": reconcile.source, "bucket_uri": f"s3://{bucket}/"}
-                self.execute_script(cursor, sql_files.read("stage/redshift/insert_event_lines.sql"), params)
+                self.execute_script(cursor, sql_files.read("stage/redshift/complete_event_lines.sql"), params)
             return self._place_events(cursor, window, reconcile, objects_read=len(keys))
 
     def manifest(self, bucket: str, keys: Iterable[str]) -> str:
