@@ -54,7 +54,6 @@ class HourWindow:
         }
 
 
-
 class WarehouseUnreachableError(AirflowFailException):
     """The warehouse refused or did not answer the connection; retrying will not help soon."""
 
