@@ -8,25 +8,18 @@ read the same connections (``AIRFLOW_CONN_*``) as ``airflow dags test`` does.
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 from pathlib import Path
 
 import pytest
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 _ROOT = Path(tempfile.mkdtemp(prefix="sparkify-test-"))
 
 from sparkify.local.airflow_env import airflow_environment  # noqa: E402
-from sparkify.local.stack import LocalStack  # noqa: E402
+from sparkify.local.stack import LocalStack, free_port  # noqa: E402
 
-STACK = LocalStack(root=_ROOT, pg_port=_free_port(), s3_port=_free_port(), docs_port=_free_port())
+STACK = LocalStack(root=_ROOT, pg_port=free_port(), s3_port=free_port(), docs_port=free_port())
 STACK.airflow_home.mkdir(parents=True, exist_ok=True)
 os.environ.update(airflow_environment(STACK))
 

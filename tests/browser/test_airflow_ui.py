@@ -5,9 +5,6 @@ DAG's graph (stage, gates, builds, publish) with the failed gate, and the gate t
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
 import time
 import urllib.parse
 import urllib.request
@@ -19,6 +16,8 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from sparkify.local import runner
+from sparkify.local.airflow_services import AirflowServices
+from sparkify.local.stack import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.browser]
 
@@ -44,29 +43,21 @@ def blocked_run(stack, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def airflow_ui(stack, blocked_run):
-    """`airflow api-server` (UI and REST API) on a free loopback port, stopped afterwards."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = open(stack.log_dir / "api-server.log", "ab")
-    server = subprocess.Popen(
-        [runner.AIRFLOW, "api-server", "--port", str(port)], env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/api/v2/version", timeout=2):
-                break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.terminate()
-                pytest.fail(f"airflow api-server did not come up on {base}; see {stack.log_dir / 'api-server.log'}")
-            time.sleep(0.5)
-    yield base
-    server.terminate()
-    server.wait(timeout=30)
-    log.close()
+    """`airflow api-server` (UI and REST API) on a free loopback port, as ./sparkify ui
+    starts it, stopped afterwards."""
+    log = stack.log_dir / "api-server.log"
+    with AirflowServices(stack, free_port(), log, ("api-server",)) as services:
+        base = services.url.rstrip("/")
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/v2/version", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or services.processes[0].poll() is not None:
+                    pytest.fail(f"airflow api-server did not come up on {base}; see {log}")
+                time.sleep(0.5)
+        yield base
 
 
 def api(base: str, path: str) -> dict:

@@ -6,7 +6,6 @@ emits nothing and starts nothing."""
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 import time
 import urllib.request
@@ -30,6 +29,7 @@ from helpers import (
 
 from sparkify.local import runner
 from sparkify.local.airflow_services import AirflowServices
+from sparkify.local.stack import free_port
 from sparkify.warehouse.schema import STAR_TABLES
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -52,12 +52,6 @@ def asset_events(stack) -> list[tuple[str, dict]]:
             stack, "select a.name, e.extra from asset_event e join asset a on a.id = e.asset_id order by e.id"
         )
     ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

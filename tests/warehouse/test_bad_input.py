@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from great_expectations_provider.common.errors import GXValidationFailed
 from helpers import HOUR, TEST_HOUR, context_for, event, ms, put, put_songs, rows, run_hour_in_process, song
 
 from sparkify.local.in_process import HourInProcess
-from sparkify.local.stack import BUCKET
+from sparkify.local.stack import BUCKET, free_port, wait_for_port
 from sparkify.operators import CreateTablesOperator, StageEventsOperator, StageSongsOperator
 
 pytestmark = pytest.mark.integration
@@ -31,22 +29,6 @@ H = TEST_HOUR
 DAY_PREFIX = "log_data/2018/11/2018-11-15-events"
 DAY_KEY = f"{DAY_PREFIX}.json"
 SOURCE = f"s3://{BUCKET}/{DAY_PREFIX}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
 
 
 @dataclass
@@ -388,17 +370,19 @@ def test_a_missing_bucket_fails_at_once_naming_it_and_the_connection(fresh):
 
 
 @pytest.fixture
-def s3_checking_credentials(monkeypatch):
+def s3_checking_credentials(stack, monkeypatch):
     """A second moto server that checks access keys, behind the aws_default connection."""
     port = free_port()
+    log_path = stack.log_dir / "moto-checking-keys.log"
+    log = open(log_path, "ab")
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
         env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
-        wait_for_port(port)
+        wait_for_port(port, "moto server checking keys", log_path)
         monkeypatch.setenv(
             "AIRFLOW_CONN_AWS_DEFAULT",
             json.dumps({"conn_type": "aws", "extra": {"endpoint_url": f"http://127.0.0.1:{port}", "region_name": "us-west-2"}}),
@@ -407,6 +391,7 @@ def s3_checking_credentials(monkeypatch):
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()
 
 
 def test_bad_credentials_fail_at_once_naming_the_connection(fresh, s3_checking_credentials):

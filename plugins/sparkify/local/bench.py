@@ -23,7 +23,6 @@ import csv
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sparkify import sql_files
-from sparkify.local.stack import LocalStack
+from sparkify.local.stack import LocalStack, free_port
 
 BENCH_HOUR = datetime(2018, 11, 20, 10, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
@@ -52,18 +51,12 @@ class Timing:
     seconds: float
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def private_stack() -> LocalStack:
     return LocalStack(
         root=Path(tempfile.mkdtemp(prefix="sparkify-bench-")),
-        pg_port=_free_port(),
-        s3_port=_free_port(),
-        docs_port=_free_port(),
+        pg_port=free_port(),
+        s3_port=free_port(),
+        docs_port=free_port(),
     )
 
 

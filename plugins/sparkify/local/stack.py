@@ -35,13 +35,21 @@ class StackError(RuntimeError):
     """The embedded stack could not be started or reached."""
 
 
+def free_port() -> int:
+    """A TCP port nothing listens on now, on 127.0.0.1 (for private stacks and test servers)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def _port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _wait_for_port(port: int, what: str, log: Path, seconds: float = 30) -> None:
+def wait_for_port(port: int, what: str, log: Path, seconds: float = 30) -> None:
+    """Returns once something listens on 127.0.0.1:``port``; raises StackError with ``log``'s tail after ``seconds``."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if _port_open(port):
@@ -196,7 +204,7 @@ class LocalStack:
                 start_new_session=True,
             )
         (self.run_dir / f"{name}.pid").write_text(str(proc.pid))
-        _wait_for_port(port, what, log)
+        wait_for_port(port, what, log)
 
     def _stop_server(self, name: str) -> None:
         pid = self._pid(name)
