@@ -59,6 +59,8 @@ SONG_QUEUE = "{{ var.value.get('sparkify_song_queue', '') }}"
 DAY_LOG_PREFIX = "log_data/{{ data_interval_start.strftime('%Y/%m/%Y-%m-%d') }}-events"
 # Above this share of an hour's records in quarantine, the reconciliation gate fails the hour.
 MAX_QUARANTINED_SHARE = "{{ var.value.get('sparkify_max_quarantined_share', '0.05') }}"
+# A failing expectation alerts once, then reminds at most once every this many hours of data.
+ALERT_REMINDER_HOURS = "{{ var.value.get('sparkify_alert_reminder_hours', '24') }}"
 
 # The local stack (./sparkify) shortens the wait so a failing demo hour ends in seconds.
 RETRY_DELAY = timedelta(seconds=int(os.environ.get("SPARKIFY_RETRY_DELAY_SECONDS", 300)))
@@ -69,6 +71,8 @@ default_args = {
     "retry_delay": RETRY_DELAY,
     "depends_on_past": False,
     "email_on_retry": False,
+    # Only the gates take it (ValidateCheckpointOperator).
+    "alert_reminder_hours": ALERT_REMINDER_HOURS,
     # Called once a task has failed for good (not per retry); a gate that blocks the hour
     # sends its own, richer message, but its other errors (e.g. the warehouse down) alert here.
     "on_failure_callback": [alert_task_failure, record_failure],

@@ -24,7 +24,12 @@ def utc(text: str) -> datetime:
 
 def context_for(hour: datetime) -> dict:
     """A task context for ``hour``: its data interval and a task instance keeping XComs in memory."""
-    return {"data_interval_start": hour, "data_interval_end": hour + HOUR, "ti": InMemoryTaskInstance("task", {})}
+    return {
+        "run_id": f"test__{hour.isoformat()}",
+        "data_interval_start": hour,
+        "data_interval_end": hour + HOUR,
+        "ti": InMemoryTaskInstance("task", {}),
+    }
 
 
 def clean(stack: LocalStack) -> None:

@@ -166,6 +166,40 @@ create table if not exists run_steps (
     primary key (run_id, step)
 ) {{ table_attributes.run_steps }};
 
+-- Validation history: one row per expectation of each gate run (written by the checkpoint
+-- action sparkify_validation_results, plugins/sparkify/quality/results.py); a rerun of
+-- an hour replaces its checkpoint's rows. Data Docs keep a rolling window; this keeps all.
+create table if not exists validation_results (
+    run_id varchar(256) not null,
+    batch_hour timestamp not null,
+    checkpoint varchar(128) not null,
+    suite varchar(128) not null,
+    expectation_id varchar(64) not null,
+    expectation_type varchar(128) not null,
+    column_name varchar(256),
+    description varchar(1024),
+    severity varchar(16) not null,
+    success boolean not null,
+    observed_value varchar(1024),
+    unexpected_count bigint,
+    -- The bounds a range expectation held the data to, its suite parameters resolved.
+    min_value double precision,
+    max_value double precision,
+    data_docs_url {{ long_text }},
+    validated_at timestamp not null
+) {{ table_attributes.validation_results }};
+
+-- Open alerts: an expectation failing since first_failed_hour, last told to Slack about
+-- at notified_hour (plugins/sparkify/quality/alerts.py). Its recovery deletes the row.
+create table if not exists alert_state (
+    suite varchar(128) not null,
+    expectation_id varchar(64) not null,
+    first_failed_hour timestamp not null,
+    last_failed_hour timestamp not null,
+    notified_hour timestamp not null,
+    primary key (suite, expectation_id)
+) {{ table_attributes.alert_state }};
+
 -- Dropped and created, not replaced: a new column may only be appended to a replaced view.
 drop view if exists run_history;
 

@@ -68,6 +68,7 @@ class HourInProcess:
         self.xcoms: dict = {}
         self.outlet_events = outlet_events()
         self.context: dict[str, Any] = {
+            "run_id": f"in_process__{hour.isoformat()}",
             "data_interval_start": hour,
             "data_interval_end": hour + timedelta(hours=1),
             "var": {"value": _EnvironmentVariables()},

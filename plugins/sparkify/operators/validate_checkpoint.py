@@ -27,8 +27,9 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
     not change the data), so nothing downstream runs; failed ``warning`` expectations
     are logged and the data flows on. Either way the task log names each failed
     expectation with its column, severity and unexpected count, and links the
-    validation's Data Docs page. An hourly checkpoint whose hour has no rows has
-    nothing to validate and passes.
+    validation's Data Docs page. Every expectation's outcome goes to the warehouse table
+    ``validation_results`` (the checkpoint's ``sparkify_validation_results`` action). An
+    hourly checkpoint whose hour has no rows has nothing to validate and passes.
 
     :param checkpoint_name: a checkpoint in ``gx/checkpoints/``
     :param hourly_table: for a checkpoint whose batch is one hour, the table whose
@@ -39,11 +40,14 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         for the run's hour when an expectation fails, is added to the log and the alert
     :param warehouse_conn_id: the warehouse connection GX validates in
     :param aws_conn_id: the AWS connection that uploads Data Docs when the site is on S3
-    :param slack_conn_id: Slack webhook connection alerted when an expectation fails
-        (critical or warning); empty to alert nobody (templated)
+    :param slack_conn_id: Slack webhook connection alerted when an expectation starts
+        failing (critical or warning), is still failing a reminder window later, or passes
+        again (:mod:`sparkify.quality.alerts`); empty to alert nobody (templated)
+    :param alert_reminder_hours: hours of data between two reminders of one failing
+        expectation (templated)
     """
 
-    template_fields = ("slack_conn_id",)
+    template_fields = ("slack_conn_id", "alert_reminder_hours")
     operator_extra_links = (DataDocsLink(),)
 
     ui_color = "#f4cccc"
@@ -58,6 +62,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         warehouse_conn_id: str = "sparkify_warehouse",
         aws_conn_id: str = "aws_default",
         slack_conn_id: str = "slack_default",
+        alert_reminder_hours: int | str = 24,
         **kwargs,
     ) -> None:
         kwargs.setdefault("retries", 0)
@@ -75,9 +80,11 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         self.warehouse_conn_id = warehouse_conn_id
         self.aws_conn_id = aws_conn_id
         self.slack_conn_id = slack_conn_id
+        self.alert_reminder_hours = alert_reminder_hours
         self.data_docs_url: str | None = None
         self._gx_context = None
         self._result = None
+        self.gx_run_id = None
 
     def _open_context(self):
         from sparkify.quality.context import open_context
@@ -86,7 +93,13 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         return self._gx_context
 
     def _get_checkpoint(self, gx_context):
-        return _RecordingCheckpoint(gx_context.checkpoints.get(self.checkpoint_name), self)
+        from sparkify.quality.results import RecordValidationResults
+
+        checkpoint = gx_context.checkpoints.get(self.checkpoint_name)
+        for action in checkpoint.actions:
+            if isinstance(action, RecordValidationResults):
+                action.warehouse_conn_id = self.warehouse_conn_id
+        return _RecordingCheckpoint(checkpoint, self)
 
     def execute(self, context) -> None:
         from great_expectations_provider.common.errors import GXValidationFailed
@@ -95,14 +108,20 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         from sparkify.quality.context import quiet_gx_logging
 
         quiet_gx_logging()
+        from sparkify.quality.results import batch_hour_of, run_identifier
+
         # Bound here, not in __init__: Airflow runs a copy of the task, and the result
         # must land on the instance that reports it.
         self.configure_file_data_context = self._open_context
         self.configure_checkpoint = self._get_checkpoint
         window = warehouse.HourWindow.from_context(context)
+        self.gx_run_id = run_identifier(context["run_id"], window.start)
         if self.hourly_table is not None:
-            if not warehouse.for_connection(self.warehouse_conn_id).hour_has_rows(self.hourly_table, window):
+            backend = warehouse.for_connection(self.warehouse_conn_id)
+            if not backend.hour_has_rows(self.hourly_table, window):
                 self.log.info("No %s rows for [%s, %s): nothing to validate", self.hourly_table, window.start, window.end)
+                # A rerun that finds the hour empty also replaces what an earlier run recorded.
+                backend.replace_validation_results(self.checkpoint_name, batch_hour_of(self.gx_run_id), [])
                 context["ti"].xcom_push(key=GATE_OUTCOME_XCOM_KEY, value="skipped")
                 return
             self.batch_parameters = {"batch_hour": str(window.params["data_interval_start"])}
@@ -125,9 +144,8 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         context["ti"].xcom_push(key=DATA_DOCS_XCOM_KEY, value=self.data_docs_url)
 
     def _report(self, window) -> str | None:
-        """Logs each failed expectation and the Data Docs pages, alerts Slack on a
-        failure; returns the worst severity."""
-        from sparkify.quality import slack
+        """Logs each failed expectation and the Data Docs pages, moves the alerts;
+        returns the worst severity."""
         from sparkify.quality.report import describe
 
         from sparkify import warehouse
@@ -141,15 +159,38 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
                 report.details.append(detail)
         for line in [*report.lines, *report.details]:
             self.log.warning(line) if report.worst else self.log.info(line)
-        if report.worst and self.slack_conn_id:
-            message = slack.gate_message(
-                report, dag_id=self.dag_id, task_id=self.task_id, hour_label=f"[{window.start:%Y-%m-%dT%H:%M}, {window.end:%H:%M}) UTC"
+        if self.slack_conn_id:
+            self._update_alerts(report, window)
+        return report.worst
+
+    def _update_alerts(self, report, window) -> None:
+        """Tells Slack what started failing, still fails (at most once a reminder window)
+        or passes again; the verdict stands whatever happens to the message."""
+        from sparkify import warehouse
+        from sparkify.quality import alerts, slack
+        from sparkify.quality.results import batch_hour_of
+
+        def notify(changes) -> None:
+            owners = {suite: self._gx_context.suites.get(suite).meta.get("owner") for suite in changes.suites}
+            hour_label = f"[{window.start:%Y-%m-%dT%H:%M}, {window.end:%H:%M}) UTC"
+            message = slack.alert_message(
+                changes, report, dag_id=self.dag_id, task_id=self.task_id, hour_label=hour_label, owners=owners
             )
             if slack.post(self.slack_conn_id, message):
                 self.log.info("Alerted Slack through connection %s", self.slack_conn_id)
             else:
                 self.log.error("Slack connection %s is not defined: no alert was sent", self.slack_conn_id)
-        return report.worst
+
+        try:
+            alerts.update(
+                warehouse.for_connection(self.warehouse_conn_id),
+                checkpoint=self.checkpoint_name,
+                batch_hour=batch_hour_of(self.gx_run_id),
+                reminder_hours=int(self.alert_reminder_hours),
+                notify=notify,
+            )
+        except Exception:  # the alert is kept open: the next hour's gate tells Slack
+            self.log.exception("Could not alert Slack through connection %s", self.slack_conn_id)
 
     def _upload_data_docs(self, report) -> None:
         from sparkify.quality.context import GX_DIR
@@ -185,5 +226,6 @@ class _RecordingCheckpoint:
         # warehouse for this hour (e.g. volume bounds) are added here.
         if self._operator.expectation_parameters:
             kwargs["expectation_parameters"] = self._operator.expectation_parameters
+        kwargs["run_id"] = self._operator.gx_run_id
         self._operator._result = self._checkpoint.run(**kwargs)
         return self._operator._result

@@ -65,6 +65,9 @@ def open_context(conn_id: str):
     os.environ[RESULTS_DIR_VARIABLE] = str(Path(results).resolve()) if results else "uncommitted/validations/"
     import great_expectations as gx
 
+    # Registers the checkpoint action the committed checkpoints name.
+    import sparkify.quality.results  # noqa: F401
+
     context = gx.get_context(mode="file", project_root_dir=str(GX_ROOT))
     # In memory only: the committed gx/ keeps its portable default.
     context.variables.data_docs_sites = {SITE_NAME: DataDocsSite.from_variables().gx_site_config(GX_DIR)}

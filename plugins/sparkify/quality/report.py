@@ -29,9 +29,25 @@ class GateReport:
     details: list[str] = field(default_factory=list)
 
 
-def _severity(expectation_config) -> str:
+def severity_of(expectation_config) -> str:
     severity = expectation_config.severity
     return str(getattr(severity, "value", severity)).lower()
+
+
+def expectation_columns(expectation_config) -> str | None:
+    kwargs = expectation_config.kwargs
+    return kwargs.get("column") or ", ".join(kwargs.get("column_list", [])) or None
+
+
+def expectation_target(expectation_config) -> str:
+    """What an expectation checks, in words: its column(s), else its description."""
+    return expectation_columns(expectation_config) or expectation_config.description or "the table"
+
+
+def page_link(url: str) -> str:
+    """A Data Docs page's URL as a link: GX joins a public base URL and the page's key
+    unescaped, and the key holds spaces."""
+    return quote(url, safe=":/?#&=%~")
 
 
 def _expected_range(kwargs) -> str:
@@ -56,9 +72,7 @@ def describe(result, gx_context) -> GateReport:
         pages = gx_context.get_docs_sites_urls(resource_identifier=identifier)
         page = next((p["site_url"] for p in pages if p.get("site_url")), None)
         if page:
-            # GX joins a public base URL and the page's key unescaped; the key holds spaces.
-            page = quote(page, safe=":/?#&=%~")
-        if page:
+            page = page_link(page)
             report.docs_pages.append((suite, page))
         report.lines.append(
             f"Suite {suite}: {statistics['successful_expectations']} of {statistics['evaluated_expectations']} "
@@ -71,11 +85,8 @@ def describe(result, gx_context) -> GateReport:
             failure = Failure(
                 suite=suite,
                 expectation=config.type,
-                target=config.kwargs.get("column")
-                or ", ".join(config.kwargs.get("column_list", []))
-                or config.description
-                or "the table",
-                severity=_severity(config),
+                target=expectation_target(config),
+                severity=severity_of(config),
                 unexpected=outcome.result.get("unexpected_count", outcome.result.get("observed_value")),
                 expected=_expected_range(config.kwargs),
             )

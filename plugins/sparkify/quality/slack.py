@@ -1,33 +1,61 @@
-"""The Slack message a failed gate sends: which DAG, hour and suite, each failed
-expectation with its column, severity and unexpected count, and the Data Docs page.
+"""The Slack message a gate sends when its alerts change (see
+:mod:`sparkify.quality.alerts`): which DAG, hour and suite; each expectation that
+started failing, still fails (a reminder with the hours it has failed) or passes again,
+with its column, severity and unexpected count; the suites' owners; the Data Docs page.
 
-GX's own SlackNotificationAction names only expectation types; a steward needs to know
-what failed where. The message carries no data values, so no personal data.
+GX's own SlackNotificationAction names only expectation types and posts on every run; a
+steward needs to know what failed where, once. The message carries no data values, so
+no personal data.
 """
 
 from __future__ import annotations
 
+from sparkify.quality.alerts import AlertChanges, AlertItem
 from sparkify.quality.report import GateReport
 
 
-def gate_message(report: GateReport, *, dag_id: str, task_id: str, hour_label: str) -> dict:
+def _line(item: AlertItem) -> str:
+    return f"• {item.suite}: `{item.expectation}` on {item.target} [{item.severity}]"
+
+
+def _failure_line(item: AlertItem) -> str:
+    return f"{_line(item)}, unexpected {item.unexpected}" + (f" ({item.expected})" if item.expected else "")
+
+
+def _since(item: AlertItem) -> str:
+    return f"{item.hours_failed} hour{'s' if item.hours_failed != 1 else ''} failed since {item.since:%Y-%m-%dT%H:%M}"
+
+
+def alert_message(
+    changes: AlertChanges, report: GateReport, *, dag_id: str, task_id: str, hour_label: str, owners: dict[str, str]
+) -> dict:
     """``text`` (the notification line) and ``blocks`` for Slack's webhook API."""
-    verdict = "blocked the hour" if report.worst == "critical" else "passed with warnings"
-    headline = f"GX gate {dag_id}.{task_id} {verdict} for {hour_label} (worst failure: {report.worst})"
-    failures = "\n".join(
-        f"• {f.suite}: `{f.expectation}` on {f.target} [{f.severity}], unexpected {f.unexpected}"
-        + (f" ({f.expected})" if f.expected else "")
-        for f in report.failures
-    )
-    failures = "\n".join([failures, *report.details]).strip()
+    if changes.opened or changes.reminded:
+        verdict = "blocked the hour" if report.worst == "critical" else "passed with warnings"
+        headline = f"GX gate {dag_id}.{task_id} {verdict} for {hour_label} (worst failure: {report.worst})"
+    else:
+        headline = f"GX gate {dag_id}.{task_id} recovered for {hour_label}"
+    sections = []
+    if changes.opened:
+        sections.append("\n".join(["New failures:", *map(_failure_line, changes.opened), *report.details]))
+    if changes.reminded:
+        sections.append(
+            "\n".join(["Still failing:", *(f"{_failure_line(i)}; {_since(i)}" for i in changes.reminded)])
+        )
+    if changes.recovered:
+        sections.append("\n".join(["Passing again:", *(f"{_line(i)} after {_since(i)}" for i in changes.recovered)]))
+    named = sorted({owners[suite] for suite in changes.suites if owners.get(suite)})
+    if named:
+        sections.append(f"Owner{'s' if len(named) > 1 else ''}: {', '.join(named)}")
+    body = "\n".join(sections)
     pages = "\n".join(f"<{page}|Data Docs: {suite}>" for suite, page in report.docs_pages)
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": headline[:150]}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": failures or "No failed expectation."}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": body}},
     ]
     if pages:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": pages}})
-    return {"text": f"{headline}\n{failures}\n{pages}".strip(), "blocks": blocks}
+    return {"text": f"{headline}\n{body}\n{pages}".strip(), "blocks": blocks}
 
 
 def post(conn_id: str, message: dict) -> bool:

@@ -228,6 +228,16 @@ class Warehouse(ABC):
         with self.transaction() as cursor:
             return self.execute_script(cursor, sql_files.read(sql_file), params)
 
+    def replace_validation_results(self, checkpoint: str, batch_hour: datetime, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Replaces what ``checkpoint`` recorded for ``batch_hour`` in validation_results
+        with ``rows`` (one per expectation), in one transaction."""
+        with self.transaction() as cursor:
+            self.execute_script(
+                cursor, sql_files.read("quality/delete_validation_results.sql"), {"checkpoint": checkpoint, "batch_hour": batch_hour}
+            )
+            if rows:
+                cursor.executemany(sql_files.read("quality/insert_validation_result.sql").strip().rstrip(";"), rows)
+
     def build(self, star_table: str, window: HourWindow) -> int:
         """Writes the window's rows of ``star_table`` into its audit table; returns their number."""
         audit_table = schema.AUDIT_TABLES[schema.table(star_table)]

@@ -34,6 +34,8 @@ TABLE_ATTRIBUTES = {
     "time": "diststyle all sortkey (start_time)",
     "daily_plays_by_level": "diststyle all sortkey (day)",
     "run_steps": "diststyle all sortkey (batch_hour)",
+    "validation_results": "diststyle even sortkey (batch_hour)",
+    "alert_state": "diststyle all",
     # Audit tables hold one run's rows for a few minutes; each run reads only its hour.
     **{audit_table: "diststyle even sortkey (batch_hour)" for audit_table in AUDIT_TABLES.values()},
 }

@@ -86,6 +86,25 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "data_docs_url",
         "recorded_at",
     ),
+    "validation_results": (
+        "run_id",
+        "batch_hour",
+        "checkpoint",
+        "suite",
+        "expectation_id",
+        "expectation_type",
+        "column_name",
+        "description",
+        "severity",
+        "success",
+        "observed_value",
+        "unexpected_count",
+        "min_value",
+        "max_value",
+        "data_docs_url",
+        "validated_at",
+    ),
+    "alert_state": ("suite", "expectation_id", "first_failed_hour", "last_failed_hour", "notified_hour"),
 }
 
 STAR_TABLES = ("songplays", "users", "songs", "artists", "time")

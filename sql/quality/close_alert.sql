@@ -1,0 +1,3 @@
+delete from alert_state
+where suite = %(suite)s
+    and expectation_id = %(expectation_id)s;

@@ -1,0 +1,36 @@
+insert into validation_results (
+    run_id,
+    batch_hour,
+    checkpoint,
+    suite,
+    expectation_id,
+    expectation_type,
+    column_name,
+    description,
+    severity,
+    success,
+    observed_value,
+    unexpected_count,
+    min_value,
+    max_value,
+    data_docs_url,
+    validated_at
+)
+values (
+    %(run_id)s,
+    %(batch_hour)s,
+    %(checkpoint)s,
+    %(suite)s,
+    %(expectation_id)s,
+    %(expectation_type)s,
+    %(column_name)s,
+    %(description)s,
+    %(severity)s,
+    %(success)s,
+    %(observed_value)s,
+    %(unexpected_count)s,
+    %(min_value)s,
+    %(max_value)s,
+    %(data_docs_url)s,
+    %(validated_at)s
+);

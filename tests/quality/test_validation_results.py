@@ -1,0 +1,80 @@
+"""Every gate writes one row per expectation to the warehouse table validation_results
+(the checkpoint action sparkify_validation_results); a rerun of an hour replaces them."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from great_expectations_provider.common.errors import GXValidationFailed
+from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, rows
+
+from sparkify.local.in_process import HourInProcess
+
+pytestmark = pytest.mark.integration
+
+H = TEST_HOUR
+GX = Path(__file__).resolve().parents[2] / "gx"
+SUITES = ("staging_events", "staging_songs", "stage_reconciliation", "songplays", "users", "songs", "artists", "time")
+
+
+def suite_size(suite: str) -> int:
+    return len(json.loads((GX / "expectations" / f"{suite}.json").read_text())["expectations"])
+
+
+def results(stack) -> list[tuple]:
+    return rows(
+        stack,
+        "select run_id, batch_hour, checkpoint, suite, expectation_type, column_name, severity, success,"
+        " observed_value, unexpected_count, min_value, max_value, data_docs_url from validation_results",
+    )
+
+
+def run(hour, run_id: str) -> None:
+    runner = HourInProcess(hour)
+    runner.context["run_id"] = run_id
+    runner.run_all()
+
+
+def test_each_gate_records_every_expectation_of_the_hour(one_song):
+    put(one_song, TEST_DAY_KEY, event_lines([event(ms(H, 1), "7")]))
+
+    run(H, "scheduled__2018-11-15T10:00:00+00:00")
+
+    recorded = results(one_song)
+    assert Counter(r[3] for r in recorded) == {suite: suite_size(suite) for suite in SUITES}
+    assert {r[0] for r in recorded} == {"scheduled__2018-11-15T10:00:00+00:00"}
+    assert {r[1] for r in recorded} == {H.replace(tzinfo=None)}
+    assert {(r[2], r[3]) for r in recorded} >= {("staging_events_hour", "staging_events"), ("warehouse_users_hour", "users")}
+    [failed] = [r for r in recorded if not r[7]]
+    assert failed[3:12] == ("staging_events", "expect_table_row_count_to_be_between", None, "warning", False, "1", None, 5.0, None)
+    assert failed[12].startswith(f"{one_song.data_docs_url}validations/staging_events/scheduled__2018-11-15T10")
+    passed_unique = [r for r in recorded if r[3] == "users" and r[4] == "expect_column_values_to_be_unique"]
+    assert [(r[5], r[6], r[7], r[9]) for r in passed_unique] == [("user_id", "critical", True, 0)]
+
+
+def test_a_rerun_of_the_hour_replaces_its_rows(one_song):
+    put(one_song, TEST_DAY_KEY, event_lines([event(ms(H, 1), "7")]))
+    run(H, "scheduled__2018-11-15T10:00:00+00:00")
+    put(one_song, TEST_DAY_KEY, event_lines([event(ms(H, n), "7", itemInSession=n) for n in range(6)]))
+
+    run(H, "manual__rerun")
+
+    recorded = results(one_song)
+    assert len(recorded) == sum(map(suite_size, SUITES))
+    assert {r[0] for r in recorded} == {"manual__rerun"}
+    assert all(r[7] for r in recorded), "the rerun's passing volume check replaced the failed one"
+
+
+def test_a_rerun_that_finds_the_hour_empty_removes_its_rows(one_song):
+    put(one_song, TEST_DAY_KEY, event_lines([event(ms(H, n), "7", itemInSession=n, level="gold") for n in range(6)]))
+    with pytest.raises(GXValidationFailed):
+        run(H, "scheduled__2018-11-15T10:00:00+00:00")
+    assert "staging_events" in {r[3] for r in results(one_song)}
+    put(one_song, TEST_DAY_KEY, "")
+
+    run(H, "manual__rerun")
+
+    assert "staging_events" not in {r[3] for r in results(one_song)}, "nothing to validate: nothing recorded"
