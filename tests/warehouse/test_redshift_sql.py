@@ -113,8 +113,8 @@ def test_create_tables_renders_redshift_types_and_keys(redshift):
 
     statements = parse_redshift(sql)
     # 3 staging, quarantine, stage_reconciliation, 5 star tables, their 5 audit tables, the daily
-    # summary, run_steps, and its view dropped and created
-    assert len(statements) == 19
+    # summary, run_steps, validation_results, alert_state, and the run_history view dropped and created
+    assert len(statements) == 21
     text = normalized(sql)
     assert "sortkey (start_time)" in text and "distkey (song_id)" in text
     assert " text" not in text.replace("long_text", ""), "Redshift text is varchar(256); long columns need varchar(65535)"
@@ -153,6 +153,16 @@ def bind_hour(sql: str) -> str:
         "publish/publish_hour.sql",
         "downstream/refresh_daily_plays_by_level.sql",
         "history/record_step.sql",
+        "quality/delete_validation_results.sql",
+        "quality/insert_validation_result.sql",
+        "quality/select_alert_candidates.sql",
+        "quality/open_alert.sql",
+        "quality/extend_alert.sql",
+        "quality/close_alert.sql",
+        "quality/select_hour_grid.sql",
+        "quality/select_worst_expectations.sql",
+        "quality/select_hourly_volume.sql",
+        "quality/select_validated_span.sql",
     ],
 )
 def test_build_publish_and_bookkeeping_sql_parses_as_redshift(sql_file):
@@ -170,6 +180,7 @@ def test_publish_lock_uses_redshifts_lock_syntax():
     statements = sql_files.statements(sql_files.read("publish/redshift/lock_published.sql"))
 
     assert statements == ["lock songplays, users, songs, artists, time"]
+    assert sql_files.statements(sql_files.read("quality/redshift/lock_alert_state.sql")) == ["lock alert_state"]
 
 
 def unexpected_rows_queries() -> list[tuple[str, str]]:

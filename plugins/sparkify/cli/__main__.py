@@ -159,6 +159,50 @@ def cmd_runs(args) -> int:
     return 0
 
 
+def _warehouse_of(stack: LocalStack):
+    """The local warehouse through the same Airflow connection the DAG uses."""
+    os.environ.update(airflow_environment(stack))
+    from sparkify import warehouse
+
+    return warehouse.for_connection("sparkify_warehouse")
+
+
+def cmd_quality(args) -> int:
+    from sparkify.local import runner
+    from sparkify.local.summary import quality_grid
+    from sparkify.quality.overview import Overview
+
+    stack = project_stack()
+    since = runner.parse_hour(args.since) if args.since else None
+    until = runner.parse_hour(args.until) if args.until else None
+    overview = Overview.load(_warehouse_of(stack), since, until, hours=args.hours)
+    print(quality_grid(overview))
+    if args.page:
+        from sparkify.quality.overview import PAGE_NAME, write_page
+
+        page = write_page(overview, stack.data_docs_dir)
+        print(f"\nquality page: {stack.data_docs_url}{PAGE_NAME} ({page})")
+    return 0
+
+
+def cmd_docs(args) -> int:
+    from sparkify.local import runner
+    from sparkify.quality.context import GX_DIR, open_context, results_dirs
+    from sparkify.quality.data_docs import DataDocsSite
+    from sparkify.quality.docs_window import render_archived
+
+    stack = project_stack()
+    _warehouse_of(stack)
+    hour = runner.parse_hour(args.hour).replace(tzinfo=None)
+    context = open_context("sparkify_warehouse")
+    pages = render_archived(context, DataDocsSite.from_variables(), GX_DIR, results_dirs()[1], hour, args.suite)
+    if not pages:
+        print(f"no archived validation results of {hour:%Y-%m-%dT%H} (hours inside the Data Docs window are in the site already)")
+        return 1
+    print("\n".join(pages))
+    return 0
+
+
 def cmd_ui(args) -> int:
     from sparkify.local.airflow_services import AirflowServices
 
@@ -211,6 +255,18 @@ def main(argv: list[str] | None = None) -> int:
     runs = sub.add_parser("runs", help="the latest hourly runs from the warehouse's run history")
     runs.add_argument("--last", type=int, default=24, help="how many runs (default %(default)s)")
     runs.set_defaults(func=cmd_runs)
+    quality = sub.add_parser(
+        "quality", help="gate outcomes by hour and suite, and the worst expectations, from the warehouse's validation results"
+    )
+    quality.add_argument("--since", help="first hour, UTC (default: --hours before --until)")
+    quality.add_argument("--until", help="hour after the last, UTC (default: after the latest validated hour)")
+    quality.add_argument("--hours", type=int, default=24, help="hours shown without --since (default %(default)s)")
+    quality.add_argument("--page", action="store_true", help="also write this period's quality page beside Data Docs")
+    quality.set_defaults(func=cmd_quality)
+    docs = sub.add_parser("docs", help="render an hour's archived validation results (older than the Data Docs window) again")
+    docs.add_argument("--hour", required=True, help="the hour, UTC, e.g. 2018-11-01T05")
+    docs.add_argument("--suite", help="one suite only (default: every suite validated that hour)")
+    docs.set_defaults(func=cmd_docs)
     bad = sub.add_parser(
         "bad-hour", help="inject bad events into one demo hour and show the gate block it (Slack message, Data Docs page)"
     )

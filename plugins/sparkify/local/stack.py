@@ -106,6 +106,10 @@ class LocalStack:
     def gx_results_dir(self) -> Path:
         return self.root / "gx_results"
 
+    @property
+    def gx_results_archive_dir(self) -> Path:
+        return self.root / "gx_results_archive"
+
     # --- PostgreSQL -------------------------------------------------------------------
 
     def _pg_bin(self) -> Path:
@@ -258,8 +262,9 @@ class LocalStack:
         }
 
     def clear_gx_output(self) -> None:
-        """Deletes the stored validation results and the Data Docs pages built from them."""
+        """Deletes the stored and archived validation results and the Data Docs pages built from them."""
         shutil.rmtree(self.gx_results_dir, ignore_errors=True)
+        shutil.rmtree(self.gx_results_archive_dir, ignore_errors=True)
         if self.data_docs_dir.exists():
             for entry in self.data_docs_dir.iterdir():
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()

@@ -1,4 +1,4 @@
-"""The table the demo prints after its runs."""
+"""The tables the commands print: the demo's after its runs, and ``./sparkify quality``'s."""
 
 from __future__ import annotations
 
@@ -51,3 +51,37 @@ def render(
             f"Data Docs: {stack.data_docs_url}index.html (served while the stack runs; files in {stack.data_docs_dir})",
         ]
     )
+
+
+_MARKS = {"passed": "pass", "warning": "warn", "critical": "FAIL"}
+
+
+def quality_grid(overview) -> str:
+    """Hours down, suites across (pass / warn / FAIL, blank: not validated), then the
+    worst expectations of the period."""
+    suites = overview.suites
+    grid = [
+        (f"{hour:%Y-%m-%dT%H}", *(_MARKS[c.outcome] if (c := overview.cells.get((hour, s))) else "" for s in suites))
+        for hour in overview.hours
+    ]
+    counts = overview.outcome_counts()
+    lines = [
+        f"Gate outcomes, {overview.since:%Y-%m-%dT%H} to {overview.until:%Y-%m-%dT%H} (UTC, end exclusive): "
+        f"{counts['passed']} hours passed, {counts['warning']} with warnings, {counts['critical']} blocked, "
+        f"{counts['not validated']} not validated",
+        text_table(("hour", *suites), grid),
+        "",
+    ]
+    if overview.worst:
+        worst = [
+            (w["suite"], w["expectation_type"], w["target"][:60], w["severity"], f"{w['hours_failed']} of {w['hours_validated']}",
+             f"{w['last_failed_hour']:%Y-%m-%dT%H}", w["unexpected_rows"])
+            for w in overview.worst
+        ]
+        lines += [
+            "Worst expectations of the period",
+            text_table(("suite", "expectation", "on", "severity", "hours failed", "last failed", "unexpected rows"), worst),
+        ]
+    else:
+        lines.append("No expectation failed in this period.")
+    return "\n".join(lines)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from airflow.sdk import BaseOperatorLink
 from great_expectations_provider.operators.validate_checkpoint import GXValidateCheckpointOperator
 
@@ -125,6 +127,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
                 context["ti"].xcom_push(key=GATE_OUTCOME_XCOM_KEY, value="skipped")
                 return
             self.batch_parameters = {"batch_hour": str(window.params["data_interval_start"])}
+        self._keep_docs_window(window)
         if self.expectation_parameters_sql:
             self.expectation_parameters = warehouse.for_connection(self.warehouse_conn_id).query_row(
                 self.expectation_parameters_sql, window.params
@@ -152,7 +155,6 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
 
         report = describe(self._result, self._gx_context)
         self.data_docs_url = report.docs_pages[0][1] if report.docs_pages else None
-        self._upload_data_docs(report)
         if report.worst and self.failure_detail_sql:
             detail = warehouse.for_connection(self.warehouse_conn_id).query_row(self.failure_detail_sql, window.params)["detail"]
             if detail:
@@ -161,7 +163,21 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
             self.log.warning(line) if report.worst else self.log.info(line)
         if self.slack_conn_id:
             self._update_alerts(report, window)
+        self._publish_site(report)
         return report.worst
+
+    def _keep_docs_window(self, window) -> None:
+        """Moves results of hours that left the Data Docs window to the archive, before
+        GX updates the site (:mod:`sparkify.quality.docs_window`)."""
+        from sparkify.quality.context import results_dirs
+        from sparkify.quality.data_docs import DataDocsSite
+        from sparkify.quality.docs_window import archive_before
+
+        results, archive = results_dirs()
+        cutoff = window.params["data_interval_start"] - timedelta(days=DataDocsSite.from_variables().days)
+        moved = archive_before(results, archive, cutoff)
+        if moved:
+            self.log.info("Archived %d validation results of hours before %s (out of the Data Docs window) to %s", moved, cutoff, archive)
 
     def _update_alerts(self, report, window) -> None:
         """Tells Slack what started failing, still fails (at most once a reminder window)
@@ -192,15 +208,22 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         except Exception:  # the alert is kept open: the next hour's gate tells Slack
             self.log.exception("Could not alert Slack through connection %s", self.slack_conn_id)
 
-    def _upload_data_docs(self, report) -> None:
+    def _publish_site(self, report) -> None:
+        """Rewrites the quality page beside Data Docs and, for a site on S3, uploads what
+        this run changed."""
+        from sparkify import warehouse
         from sparkify.quality.context import GX_DIR
         from sparkify.quality.data_docs import DataDocsSite
+        from sparkify.quality.overview import PAGE_NAME, Overview, write_page
 
         site = DataDocsSite.from_variables()
+        backend = warehouse.for_connection(self.warehouse_conn_id)
+        write_page(Overview.load(backend, hours=site.days * 24), site.build_dir(GX_DIR))
         if site.s3_target is None:
             return
         pages = [site.site_path(url) for _, url in report.docs_pages]
         pages += [f"expectations/{suite}.html" for suite, _ in report.docs_pages]
+        pages.append(PAGE_NAME)
         try:
             uploaded = site.upload(GX_DIR, pages, self.aws_conn_id)
         except Exception:  # the verdict stands without its pages; say so loudly, do not change it

@@ -7,8 +7,10 @@ sqlalchemy-redshift URL, a ``postgres`` one a psycopg2 URL: the same suites run 
 
 Where validation results and Data Docs go follows Airflow variables, so a deployment
 changes them without code edits: ``sparkify_gx_results``, the folder of the validation
-results store (default ``gx/uncommitted/validations/``), and the Data Docs variables of
-:mod:`sparkify.quality.data_docs`.
+results store (default ``gx/uncommitted/validations/``), ``sparkify_gx_results_archive``,
+where results older than the Data Docs window go (default
+``gx/uncommitted/validations_archive/``, see :mod:`sparkify.quality.docs_window`), and the
+Data Docs variables of :mod:`sparkify.quality.data_docs`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ GX_ROOT = Path(__file__).resolve().parents[3]
 GX_DIR = GX_ROOT / "gx"
 WAREHOUSE_URL_VARIABLE = "SPARKIFY_WAREHOUSE_URL"
 RESULTS_DIR_VARIABLE = "SPARKIFY_GX_RESULTS_DIR"
+ARCHIVE_DIR_VARIABLE = "SPARKIFY_GX_ARCHIVE_DIR"
 SITE_NAME = "local_site"
 _DRIVERS = {"postgres": "postgresql+psycopg2", "postgresql": "postgresql+psycopg2", "redshift": "redshift+psycopg2"}
 
@@ -54,15 +57,25 @@ def quiet_gx_logging() -> None:
     warnings.filterwarnings("ignore", message="You are using a generic SQLDatasource")
 
 
+def results_dirs() -> tuple[Path, Path]:
+    """The folders of the results store and of its archive."""
+    from airflow.sdk import Variable
+
+    results = Variable.get("sparkify_gx_results", default=None)
+    archive = Variable.get("sparkify_gx_results_archive", default=None)
+    return (
+        Path(results).resolve() if results else GX_DIR / "uncommitted" / "validations",
+        Path(archive).resolve() if archive else GX_DIR / "uncommitted" / "validations_archive",
+    )
+
+
 def open_context(conn_id: str):
     """The file context in gx/, with the warehouse URL, results store and Data Docs site
     of this deployment (see the module docstring)."""
-    from airflow.sdk import Variable
-
     quiet_gx_logging()
     os.environ[WAREHOUSE_URL_VARIABLE] = warehouse_url(conn_id).render_as_string(hide_password=False)
-    results = Variable.get("sparkify_gx_results", default=None)
-    os.environ[RESULTS_DIR_VARIABLE] = str(Path(results).resolve()) if results else "uncommitted/validations/"
+    results, archive = results_dirs()
+    os.environ[RESULTS_DIR_VARIABLE], os.environ[ARCHIVE_DIR_VARIABLE] = str(results), str(archive)
     import great_expectations as gx
 
     # Registers the checkpoint action the committed checkpoints name.

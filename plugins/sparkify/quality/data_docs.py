@@ -4,6 +4,8 @@
   ``gx/uncommitted/data_docs/local_site/``.
 - ``sparkify_data_docs_url``: the address people open the site at (a static web server,
   CloudFront, an S3 website); links in task logs, Slack and the Airflow UI start with it.
+- ``sparkify_data_docs_days``: the rolling window of hours the site keeps pages for
+  (default 14 days; :mod:`sparkify.quality.docs_window`).
 
 GX 1.x builds Data Docs on a local filesystem only (its S3 store backends are gone), so
 for an S3 location the site is built in a folder on the worker and each gate then
@@ -21,10 +23,14 @@ LOCAL_DEFAULT = Path("uncommitted/data_docs/local_site")
 S3_BUILD_DIR = Path("uncommitted/data_docs/s3_site_build")
 
 
+DEFAULT_DAYS = 14
+
+
 @dataclass(frozen=True)
 class DataDocsSite:
     location: str | None
     public_url: str | None
+    days: int = DEFAULT_DAYS
 
     @classmethod
     def from_variables(cls) -> DataDocsSite:
@@ -33,7 +39,8 @@ class DataDocsSite:
         public_url = Variable.get("sparkify_data_docs_url", default=None)
         if public_url and not public_url.endswith("/"):
             public_url += "/"
-        return cls(Variable.get("sparkify_data_docs", default=None) or None, public_url or None)
+        days = int(Variable.get("sparkify_data_docs_days", default=DEFAULT_DAYS))
+        return cls(Variable.get("sparkify_data_docs", default=None) or None, public_url or None, days)
 
     @property
     def s3_target(self) -> tuple[str, str] | None:
@@ -65,15 +72,35 @@ class DataDocsSite:
         return unquote(url.removeprefix(self.public_base or ""))
 
     def gx_site_config(self, gx_dir: Path) -> dict:
-        backend = {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(self.build_dir(gx_dir))}
-        if self.public_base:
-            backend["base_public_path"] = self.public_base
+        from sparkify.quality.docs_window import INDEX_VALIDATIONS
+
         return {
-            "class_name": "SiteBuilder",
-            "show_how_to_buttons": False,
-            "store_backend": backend,
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            **self._site_config(self.build_dir(gx_dir), self.public_base),
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "validation_results_limit": INDEX_VALIDATIONS},
+            # The index's limit must not stop a backfilled (older) hour's page being built.
+            "site_section_builders": {"validations": {"validation_results_limit": None}, "profiling": "None"},
         }
+
+    def gx_archive_site_config(self, gx_dir: Path) -> dict:
+        """The site section that old hours' pages are rendered into, from the archive store."""
+        from sparkify.quality.docs_window import ARCHIVE_FOLDER, ARCHIVE_STORE
+
+        base = f"{self.public_base}{ARCHIVE_FOLDER}/" if self.public_base else None
+        return {
+            **self._site_config(self.build_dir(gx_dir) / ARCHIVE_FOLDER, base),
+            "site_section_builders": {
+                "validations": {"source_store_name": ARCHIVE_STORE, "validation_results_limit": None},
+                "expectations": "None",
+                "profiling": "None",
+            },
+        }
+
+    @staticmethod
+    def _site_config(folder: Path, public_base: str | None) -> dict:
+        backend = {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder)}
+        if public_base:
+            backend["base_public_path"] = public_base
+        return {"class_name": "SiteBuilder", "show_how_to_buttons": False, "store_backend": backend}
 
     def upload(self, gx_dir: Path, pages: list[str], aws_conn_id: str = "aws_default") -> int:
         """For an S3 site, uploads the index, ``pages`` (site-relative paths) and, the first

@@ -223,6 +223,13 @@ class Warehouse(ABC):
             row = cursor.fetchone()
             return dict(zip((d[0] for d in cursor.description), row))
 
+    def query_rows(self, sql_file: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The rows ``sql/<sql_file>`` returns, by column name."""
+        with self.transaction() as cursor:
+            cursor.execute(sql_files.read(sql_file).strip().rstrip(";"), params)
+            columns = [d[0] for d in cursor.description]
+            return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
     def run_script(self, sql_file: str, params: Mapping[str, Any]) -> dict[str, int]:
         """Runs ``sql/<sql_file>`` in one transaction; returns the rows each table gained."""
         with self.transaction() as cursor:
