@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 HOUR = timedelta(hours=1)
@@ -18,6 +18,13 @@ HOUR = timedelta(hours=1)
 SUITES = ("staging_events", "staging_songs", "stage_reconciliation", "songplays", "users", "songs", "artists", "time")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PAGE_NAME = "quality.html"
+
+
+def _naive_utc(moment: datetime | None) -> datetime | None:
+    """The warehouse's timestamps are naive UTC."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class Overview:
         """The hours [since, until); without ``until``, up to the last validated hour;
         without ``since``, the ``hours`` hours before ``until`` (from the first validated
         hour, if later: the hours before the pipeline ran are not missing)."""
+        since, until = (_naive_utc(t) for t in (since, until))
         if since is None or until is None:
             span = backend.query_row("quality/select_validated_span.sql", {})
             first, last = span["first_hour"] or datetime(1970, 1, 1), span["last_hour"] or datetime(1970, 1, 1)
