@@ -1,22 +1,25 @@
-"""Data Docs keep a rolling window of hours: results of hours older than
-sparkify_data_docs_days move to the archive and their pages leave the site; the
+"""Data Docs keep a rolling window of hours: results older than the live hours move to
+the archive store and their pages to the archive folder (served under archive/, linked
+from the quality page); pages older than sparkify_data_docs_days are deleted; the
 warehouse keeps every expectation's outcome; ``./sparkify docs --hour`` renders an
-archived hour again; ``./sparkify quality`` prints the grid from the warehouse."""
+archived hour again. ``./sparkify quality`` prints the grid from the warehouse."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from urllib.parse import unquote
+import html
+import re
+import urllib.request
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, rows, run_hour_in_process
 
 from sparkify.cli.__main__ import main
+from sparkify.quality.data_docs import archive_folder
 
 pytestmark = pytest.mark.integration
 
 H = TEST_HOUR
-NEXT_DAY = H + timedelta(days=1, hours=1)
 
 
 @pytest.fixture
@@ -34,24 +37,46 @@ def project_commands_on(monkeypatch):
 
 
 def pages(stack, hour_stamp: str) -> list[str]:
-    return sorted(str(p.relative_to(stack.data_docs_dir)) for p in stack.data_docs_dir.rglob(f"*{hour_stamp}*/*.html"))
+    """The Data Docs pages of an hour, in the site's folder or in its archive folder."""
+    folders = (stack.data_docs_dir, archive_folder(stack.data_docs_dir))
+    return sorted(f"{f.name}/{p.relative_to(f)}" for f in folders for p in f.rglob(f"*{hour_stamp}*/*.html"))
 
 
-def test_hours_leaving_the_window_are_archived_and_rendered_again_on_demand(one_song, monkeypatch, project_commands_on, capsys):
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
+def test_older_hours_move_to_the_archive_leave_the_window_and_render_again_on_demand(
+    one_song, monkeypatch, project_commands_on, capsys
+):
     monkeypatch.setenv("AIRFLOW_VAR_SPARKIFY_DATA_DOCS_DAYS", "1")
-    put(one_song, TEST_DAY_KEY, event_lines([event(ms(H, n), "7", itemInSession=n) for n in range(6)]))
-    put(one_song, "log_data/2018/11/2018-11-16-events.json", event_lines([event(ms(NEXT_DAY, n), "7", itemInSession=n) for n in range(6)]))
+    later, two_days_on = H + timedelta(hours=7), datetime(2018, 11, 17, 0, tzinfo=timezone.utc)
+    same_day = [event(ms(hour, n), "7", itemInSession=n) for hour in (H, later) for n in range(6)]
+    put(one_song, TEST_DAY_KEY, event_lines(same_day))
+    put(one_song, "log_data/2018/11/2018-11-17-events.json", event_lines([event(ms(two_days_on, n), "7", itemInSession=n) for n in range(6)]))
     run_hour_in_process(H)
     assert len(pages(one_song, "20181115T100000")) == 8, "one page per suite"
 
-    run_hour_in_process(NEXT_DAY)
+    run_hour_in_process(later)
 
-    assert pages(one_song, "20181115T100000") == [], "the old hour's pages left the site"
-    assert len(pages(one_song, "20181116T110000")) == 5, "no new songs: staging_songs, songs and artists had nothing to validate"
-    assert not list(one_song.gx_results_dir.rglob("20181115T100000*/*.json"))
-    assert len(list(one_song.gx_results_archive_dir.rglob("20181115T100000*/*.json"))) == 8, "nothing is lost"
+    # 10:00 is older than the live hours: its pages moved to the archive folder, and the
+    # quality page links them there.
+    assert {p.split("/")[0] for p in pages(one_song, "20181115T100000")} == {"data_docs_archive"}
+    assert len(pages(one_song, "20181115T100000")) == 8
+    quality = fetch(f"{one_song.data_docs_url}quality.html")
+    [archived_link] = re.findall(r'href="([^"]*archive/validations/staging_events/[^"]*20181115T100000[^"]*)"', quality)
+    assert archived_link.startswith(one_song.data_docs_url)
+    assert "staging_events" in fetch(html.unescape(archived_link)), "the archived page is served"
+
+    run_hour_in_process(two_days_on)
+
+    assert pages(one_song, "20181115T100000") == [] and pages(one_song, "20181115T170000") == [], "out of the window"
+    # 8 suites at 10:00; at 17:00 no new songs, so staging_songs, songs and artists had nothing to validate.
+    assert len(list(one_song.gx_results_archive_dir.rglob("20181115T*/*.json"))) == 8 + 5, "nothing is lost"
+    assert not list(one_song.gx_results_dir.rglob("20181115T*/*.json"))
     index = (one_song.data_docs_dir / "index.html").read_text()
-    assert "2018-11-16 11:00:00" in index and "2018-11-15 10:00:00" not in index
+    assert "2018-11-17 00:00:00" in index and "2018-11-15" not in index
     assert rows(one_song, "select count(distinct suite) from validation_results where batch_hour = %(h)s", {"h": H.replace(tzinfo=None)}) == [(8,)]
 
     project_commands_on(one_song)
@@ -59,8 +84,7 @@ def test_hours_leaving_the_window_are_archived_and_rendered_again_on_demand(one_
     assert main(["docs", "--hour", "2018-11-15T10", "--suite", "staging_events"]) == 0
     [url] = capsys.readouterr().out.split()
     assert url.startswith(f"{one_song.data_docs_url}archive/validations/staging_events/")
-    rendered = one_song.data_docs_dir / unquote(url.removeprefix(one_song.data_docs_url))
-    assert "staging_events" in rendered.read_text()
+    assert "staging_events" in fetch(url)
     assert main(["docs", "--hour", "2018-11-14T10"]) == 1, "an hour never archived renders nothing"
 
 

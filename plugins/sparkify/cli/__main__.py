@@ -178,9 +178,12 @@ def cmd_quality(args) -> int:
     overview = Overview.load(_warehouse_of(stack), since, until, hours=args.hours)
     print(quality_grid(overview))
     if args.page:
+        from sparkify.quality.context import GX_DIR
+        from sparkify.quality.data_docs import DataDocsSite
         from sparkify.quality.overview import PAGE_NAME, write_page
 
-        page = write_page(overview, stack.data_docs_dir)
+        site = DataDocsSite.from_variables()
+        page = write_page(overview, stack.data_docs_dir, lambda url: site.archived_url(url, GX_DIR))
         print(f"\nquality page: {stack.data_docs_url}{PAGE_NAME} ({page})")
     return 0
 

@@ -240,6 +240,90 @@ def history_figures(stack: LocalStack, hours: int) -> list[str]:
     ]
 
 
+def data_docs_figures(stack: LocalStack, stored_hours: int = 8_760, tries: int = 5) -> list[str]:
+    """GX's Data Docs update for one new validation result (what UpdateDataDocsAction
+    does, after the window is kept) with 1 stored hourly result per suite, then with a
+    year of them: the hours inside the window in the results store with their pages, the
+    older ones in the archive, as the gates leave them."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    from sparkify import datagen
+    from sparkify.local import dataset
+    from sparkify.local.in_process import HourInProcess
+    from sparkify.local.warehouse_admin import drop_all_tables
+    from sparkify.quality.context import GX_DIR, SITE_NAME, open_context, results_dirs
+    from sparkify.quality.data_docs import DataDocsSite
+    from sparkify.quality.docs_window import LIVE_HOURS, RUN_TIME_FORMAT, keep_window
+    from sparkify.quality.results import run_identifier
+
+    drop_all_tables(stack)
+    dataset.empty_bucket(stack)
+    stack.clear_gx_output()
+    hour = BENCH_HOUR + timedelta(days=400)
+    with tempfile.TemporaryDirectory(prefix="sparkify-bench-docs-") as folder:
+        datagen.generate(Path(folder), hour, hour + HOUR, events_per_hour=HISTORY_EVENTS, songs=20, users=50, whole_days=False)
+        dataset.upload(stack, Path(folder))
+    HourInProcess(hour).run_all()
+    context = open_context("sparkify_warehouse")
+    site = DataDocsSite.from_variables()
+    results, archive = results_dirs()
+    site_dir, archive_site = site.build_dir(GX_DIR), site.archive_dir(GX_DIR)
+    stored = {key: context.validation_results_store.get(key) for key in context.validation_results_store.list_keys()}
+    naive_hour = hour.replace(tzinfo=None)
+    index = site_dir / "index.html"
+
+    def update_times(first_new_hour: datetime) -> list[float]:
+        seconds = []
+        for n in range(tries):
+            new_hour = first_new_hour + n * HOUR
+            for key, result in stored.items():
+                if key.expectation_suite_identifier.name != "staging_events":
+                    continue
+                new_key = ValidationResultIdentifier(key.expectation_suite_identifier, run_identifier(f"bench__{new_hour:%Y%m%dT%H}", new_hour), key.batch_identifier)
+                context.validation_results_store.set(new_key, result)
+                began = time.monotonic()
+                keep_window(results, archive, site_dir, archive_site, new_hour.replace(tzinfo=None), site.days)
+                context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=[new_key, key.expectation_suite_identifier])
+                seconds.append(time.monotonic() - began)
+        return seconds
+
+    one = update_times(hour + HOUR)
+    one_size = index.stat().st_size
+    # A year of hours before the measured ones, laid out as the gates leave them: hard
+    # links to each suite's stored result under each hour's own run folder, in the results
+    # store for the live hours and in the archive store before; its page in the site for
+    # the live hours, in the site's archive folder for the rest of the window.
+    window_hours = site.days * 24
+    for key in stored:
+        source = results.joinpath(*key.to_tuple()[:-1], f"{key.to_tuple()[-1]}.json")
+        page = site_dir.joinpath("validations", *key.to_tuple()[:-1], f"{key.to_tuple()[-1]}.html")
+        for back in range(1, stored_hours):
+            past = naive_hour - back * HOUR
+            parts = (key.expectation_suite_identifier.name, f"scheduled__{past:%Y-%m-%dT%H}", f"{past:{RUN_TIME_FORMAT}}")
+            live = back < LIVE_HOURS
+            folder = (results if live else archive).joinpath(*parts)
+            folder.mkdir(parents=True, exist_ok=True)
+            os.link(source, folder / source.name)
+            if back < window_hours:
+                pages = (site_dir if live else archive_site).joinpath("validations", *parts)
+                pages.mkdir(parents=True, exist_ok=True)
+                os.link(page, pages / page.name)
+    year = update_times(hour + (tries + 1) * HOUR)
+    year_size = index.stat().st_size
+    t_one, t_year = sorted(one)[tries // 2], sorted(year)[tries // 2]
+    return [
+        f"Data Docs update for one result, {stored_hours:,} stored hourly results a suite ({LIVE_HOURS} live hours, "
+        f"pages of {site.days} days, the rest archived) | {t_year:.2f} s (median of {tries}) | "
+        f"1 stored result a suite: {t_one:.2f} s | {t_year / t_one:.2f}x | <= 1.2x {_verdict(t_year / t_one <= 1.2)}",
+        f"Data Docs index.html with {stored_hours:,} stored hourly results a suite | {year_size / 1024:.0f} KB | "
+        f"1 stored result a suite: {one_size / 1024:.0f} KB | {year_size / one_size:.2f}x | reported (the index lists the live "
+        "hours; the quality page is the window's index)",
+    ]
+
+
 def airflow_overhead(stack: LocalStack) -> list[str]:
     """One real hour under ``airflow dags test``: its wall time against its tasks' durations."""
     import sqlite3
@@ -284,7 +368,7 @@ def run(events: int, songs: int, hours: int) -> str:
     stack.up()
     try:
         lines = measure(stack, events, songs)
-        more = history_figures(stack, hours) + airflow_overhead(stack)
+        more = history_figures(stack, hours) + data_docs_figures(stack) + airflow_overhead(stack)
     finally:
         stack.destroy()
     # The further figures join the table, before the per-task list that follows it.

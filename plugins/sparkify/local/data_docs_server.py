@@ -6,6 +6,8 @@ would show an empty index, so HTML is served with those CDN addresses pointed at
 same packages installed from the npm registry (``data_docs_assets/package.json``, by
 ``./sparkify``). The files on disk are GX's own; a production site keeps its CDN links.
 
+Pages under ``/archive/`` come from the folder beside DIRECTORY, ``DIRECTORY_archive``.
+
 ``python -m sparkify.local.data_docs_server DIRECTORY PORT``
 """
 
@@ -16,6 +18,8 @@ import sys
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from sparkify.quality.data_docs import ARCHIVE_PATH, archive_folder
 
 ASSETS = Path(__file__).resolve().parent / "data_docs_assets" / "node_modules"
 ASSETS_PATH = "/_assets/"
@@ -44,6 +48,13 @@ def offline_html(html: bytes) -> bytes:
 
 
 class DataDocsHandler(SimpleHTTPRequestHandler):
+    def translate_path(self, path: str) -> str:
+        # Archived pages live in a folder beside the site's (sparkify.quality.docs_window).
+        if path.startswith(f"/{ARCHIVE_PATH}"):
+            site = Path(self.directory)
+            return str(archive_folder(site) / super().translate_path(path).removeprefix(str(site)).lstrip("/").removeprefix(ARCHIVE_PATH))
+        return super().translate_path(path)
+
     def send_head(self):
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         if path.startswith(ASSETS_PATH):

@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sparkify.quality.data_docs import archive_folder
+
 DATABASE = "sparkify"
 BUCKET = "sparkify-local"
 # Receives the bucket's ObjectCreated notifications for song_data/, as in production.
@@ -265,6 +267,7 @@ class LocalStack:
         """Deletes the stored and archived validation results and the Data Docs pages built from them."""
         shutil.rmtree(self.gx_results_dir, ignore_errors=True)
         shutil.rmtree(self.gx_results_archive_dir, ignore_errors=True)
+        shutil.rmtree(archive_folder(self.data_docs_dir), ignore_errors=True)
         if self.data_docs_dir.exists():
             for entry in self.data_docs_dir.iterdir():
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()

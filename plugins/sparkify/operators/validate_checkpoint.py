@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from airflow.sdk import BaseOperatorLink
 from great_expectations_provider.operators.validate_checkpoint import GXValidateCheckpointOperator
 
+from sparkify.quality.docs_window import WindowChanges
 from sparkify.run_history import GATE_OUTCOME_XCOM_KEY
 
 
@@ -87,6 +86,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         self._gx_context = None
         self._result = None
         self.gx_run_id = None
+        self._window_changes = WindowChanges()
 
     def _open_context(self):
         from sparkify.quality.context import open_context
@@ -167,17 +167,27 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         return report.worst
 
     def _keep_docs_window(self, window) -> None:
-        """Moves results of hours that left the Data Docs window to the archive, before
-        GX updates the site (:mod:`sparkify.quality.docs_window`)."""
-        from sparkify.quality.context import results_dirs
+        """Before GX updates the site, moves older hours' results to the archive and their
+        pages to the site's archive folder (:mod:`sparkify.quality.docs_window`)."""
+        from sparkify.quality.context import GX_DIR, results_dirs
         from sparkify.quality.data_docs import DataDocsSite
-        from sparkify.quality.docs_window import archive_before
+        from sparkify.quality.docs_window import keep_window
 
+        site = DataDocsSite.from_variables()
         results, archive = results_dirs()
-        cutoff = window.params["data_interval_start"] - timedelta(days=DataDocsSite.from_variables().days)
-        moved = archive_before(results, archive, cutoff)
-        if moved:
-            self.log.info("Archived %d validation results of hours before %s (out of the Data Docs window) to %s", moved, cutoff, archive)
+        self._window_changes = keep_window(
+            results, archive, site.build_dir(GX_DIR), site.archive_dir(GX_DIR), window.params["data_interval_start"], site.days
+        )
+        if self._window_changes.moved or self._window_changes.deleted:
+            moved, deleted = len(self._window_changes.moved), len(self._window_changes.deleted)
+            self.log.info(
+                "Data Docs window: %d older pages moved to the archive folder, %d pages older than %d days deleted "
+                "(their results stay in %s and in the warehouse's validation_results)",
+                moved,
+                deleted,
+                site.days,
+                archive,
+            )
 
     def _update_alerts(self, report, window) -> None:
         """Tells Slack what started failing, still fails (at most once a reminder window)
@@ -218,14 +228,18 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
 
         site = DataDocsSite.from_variables()
         backend = warehouse.for_connection(self.warehouse_conn_id)
-        write_page(Overview.load(backend, hours=site.days * 24), site.build_dir(GX_DIR))
+        overview = Overview.load(backend, hours=site.days * 24)
+        write_page(overview, site.build_dir(GX_DIR), lambda url: site.archived_url(url, GX_DIR))
         if site.s3_target is None:
             return
         pages = [site.site_path(url) for _, url in report.docs_pages]
         pages += [f"expectations/{suite}.html" for suite, _ in report.docs_pages]
         pages.append(PAGE_NAME)
+        moved, deleted = self._window_changes.moved, self._window_changes.deleted
+        pages += [new for _, new in moved]
         try:
             uploaded = site.upload(GX_DIR, pages, self.aws_conn_id)
+            site.delete([old for old, _ in moved] + deleted, self.aws_conn_id)
         except Exception:  # the verdict stands without its pages; say so loudly, do not change it
             self.log.exception("Could not upload Data Docs to %s; the validation result is kept on this worker", site.location)
             return

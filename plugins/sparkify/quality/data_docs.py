@@ -5,7 +5,8 @@
 - ``sparkify_data_docs_url``: the address people open the site at (a static web server,
   CloudFront, an S3 website); links in task logs, Slack and the Airflow UI start with it.
 - ``sparkify_data_docs_days``: the rolling window of hours the site keeps pages for
-  (default 14 days; :mod:`sparkify.quality.docs_window`).
+  (default 14 days; :mod:`sparkify.quality.docs_window`). Pages older than the live
+  hours are published under ``archive/`` from a folder beside the site's.
 
 GX 1.x builds Data Docs on a local filesystem only (its S3 store backends are gone), so
 for an S3 location the site is built in a folder on the worker and each gate then
@@ -24,6 +25,12 @@ S3_BUILD_DIR = Path("uncommitted/data_docs/s3_site_build")
 
 
 DEFAULT_DAYS = 14
+# Where the archived pages are published, under the site's address.
+ARCHIVE_PATH = "archive/"
+
+
+def archive_folder(site_dir: Path) -> Path:
+    return site_dir.with_name(f"{site_dir.name}_archive")
 
 
 @dataclass(frozen=True)
@@ -72,24 +79,33 @@ class DataDocsSite:
         return unquote(url.removeprefix(self.public_base or ""))
 
     def gx_site_config(self, gx_dir: Path) -> dict:
-        from sparkify.quality.docs_window import INDEX_VALIDATIONS
+        # No profiling section: it would list the whole results store once more per update.
+        return {**self._site_config(self.build_dir(gx_dir), self.public_base), "site_section_builders": {"profiling": "None"}}
 
-        return {
-            **self._site_config(self.build_dir(gx_dir), self.public_base),
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "validation_results_limit": INDEX_VALIDATIONS},
-            # The index's limit must not stop a backfilled (older) hour's page being built.
-            "site_section_builders": {"validations": {"validation_results_limit": None}, "profiling": "None"},
-        }
+    def archive_dir(self, gx_dir: Path) -> Path:
+        """The local folder of the archived pages, published at ``archive/`` under the
+        site. Beside the site's folder, not in it: GX walks the whole site folder on
+        every update."""
+        return archive_folder(self.build_dir(gx_dir))
+
+    @property
+    def archive_public_base(self) -> str | None:
+        return f"{self.public_base}{ARCHIVE_PATH}" if self.public_base else None
+
+    def archived_url(self, url: str, gx_dir: Path) -> str:
+        """Where the page linked at ``url`` is once it moved to the archive."""
+        base = self.public_base or self.build_dir(gx_dir).as_uri() + "/"
+        archive_base = self.archive_public_base or self.archive_dir(gx_dir).as_uri() + "/"
+        return archive_base + url.removeprefix(base) if url.startswith(base) else url
 
     def gx_archive_site_config(self, gx_dir: Path) -> dict:
         """The site section that old hours' pages are rendered into, from the archive store."""
-        from sparkify.quality.docs_window import ARCHIVE_FOLDER, ARCHIVE_STORE
+        from sparkify.quality.docs_window import ARCHIVE_STORE
 
-        base = f"{self.public_base}{ARCHIVE_FOLDER}/" if self.public_base else None
         return {
-            **self._site_config(self.build_dir(gx_dir) / ARCHIVE_FOLDER, base),
+            **self._site_config(self.archive_dir(gx_dir), self.archive_public_base),
             "site_section_builders": {
-                "validations": {"source_store_name": ARCHIVE_STORE, "validation_results_limit": None},
+                "validations": {"source_store_name": ARCHIVE_STORE},
                 "expectations": "None",
                 "profiling": "None",
             },
@@ -115,8 +131,17 @@ class DataDocsSite:
         files = ["index.html", *pages]
         if not s3.check_for_key(f"{prefix}index.html", bucket_name=bucket):
             files += [str(p.relative_to(site)) for p in (site / "static").rglob("*") if p.is_file()]
+        archive = self.archive_dir(gx_dir)
         for relative in files:
-            s3.load_file(
-                str(site / relative), f"{prefix}{relative}", bucket_name=bucket, replace=True, acl_policy=None
-            )
+            local = archive / relative.removeprefix(ARCHIVE_PATH) if relative.startswith(ARCHIVE_PATH) else site / relative
+            s3.load_file(str(local), f"{prefix}{relative}", bucket_name=bucket, replace=True, acl_policy=None)
         return len(files)
+
+    def delete(self, paths: list[str], aws_conn_id: str = "aws_default") -> None:
+        """For an S3 site, deletes the pages at ``paths`` (site-relative)."""
+        if self.s3_target is None or not paths:
+            return
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+        bucket, prefix = self.s3_target
+        S3Hook(aws_conn_id=aws_conn_id).delete_objects(bucket, [f"{prefix}{path}" for path in paths])

@@ -1,37 +1,51 @@
-"""Data Docs that stay fast for a year of hours: the site keeps a rolling window.
+"""Data Docs that stay fast for a year of hours.
 
-On every update GX lists the whole results store and the site's pages, and rebuilds the
-index from every result that has a page, so an hourly pipeline's Data Docs slow down
-with history (about 0.75 ms more per stored result). Before each gate run, the results
-of hours older than the window (``sparkify_data_docs_days`` days, default 14, before
-the run's hour; never the wall clock) move from the results store to the archive
-(``sparkify_gx_results_archive``), and GX's next index build drops their pages; the
-index lists the latest :data:`INDEX_VALIDATIONS` results, and the quality page
-(:mod:`sparkify.quality.overview`) is the index of the whole window.
+On every update GX lists the whole results store and the site's pages (parsing each
+key's run time) and rebuilds the index from every result that has a page, so an hourly
+pipeline's Data Docs slow down with history. So the site has two parts:
+
+- **live**: GX's own site over the results store, which holds the latest
+  :data:`LIVE_HOURS` hours of results; its index lists them. Before each gate run
+  (:func:`keep_window`), results of older hours move to the archive store
+  (``sparkify_gx_results_archive``) and their pages to the archive folder;
+- **archive**: a folder beside the site's (GX walks the whole site folder on each
+  update), published under the site's ``archive/``: the pages of the rest of the window
+  (``sparkify_data_docs_days`` days before the run's hour, default 14; never the wall
+  clock), deleted after that by the first run of each day. The quality page (:mod:`sparkify.quality.overview`) is the index of the whole window.
 
 Nothing is lost: each expectation's outcome stays in the warehouse table
-``validation_results``, the full results stay in the archive, and
-:func:`render_archived` renders an old hour's pages again (``./sparkify docs --hour``)
-into the site's ``archive/`` folder, which gates never prune.
+``validation_results``, the full results stay in the archive store, and
+:func:`render_archived` renders an older hour's pages again (``./sparkify docs --hour``).
 """
 
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
+
+from sparkify.quality.data_docs import ARCHIVE_PATH
 
 # How GX's results store names a run's folder (RunIdentifier.to_tuple).
 RUN_TIME_FORMAT = "%Y%m%dT%H%M%S.%fZ"
-# Validations the Data Docs index lists, newest hours first (about 3 hours of 8 gates).
-INDEX_VALIDATIONS = 24
+# Hours of results GX's own site (its index) keeps: every update costs more with each.
+LIVE_HOURS = 6
 ARCHIVE_STORE = "archived_validation_results_store"
 ARCHIVE_SITE = "archive_site"
-ARCHIVE_FOLDER = "archive"
+
+
+@dataclass
+class WindowChanges:
+    """Site-relative paths of the pages moved into ``archive/`` (old path, new path) and
+    of the archived pages deleted, for a copy of the site elsewhere (S3) to follow."""
+
+    moved: list[tuple[str, str]] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
 
 
 def _run_folders(store: Path):
-    """(run_time, folder) of each run in a results store laid out suite/run_name/run_time/."""
+    """(run_time, folder) of each run in a folder laid out suite/run_name/run_time/."""
     for folder in store.glob("*/*/*"):
         try:
             yield datetime.strptime(folder.name, RUN_TIME_FORMAT), folder
@@ -39,28 +53,57 @@ def _run_folders(store: Path):
             continue
 
 
-def archive_before(results_dir: Path, archive_dir: Path, cutoff: datetime) -> int:
-    """Moves the stored results of hours before ``cutoff`` (naive UTC) to ``archive_dir``;
-    returns how many. Gates of concurrent hours may race: a result another gate moved
-    first is skipped."""
-    moved = 0
+def _remove_empty(folder: Path) -> None:
+    for empty in (folder, folder.parent):
+        try:
+            empty.rmdir()
+        except OSError:
+            pass
+
+
+def _move(source: Path, target: Path) -> bool:
+    """False if a concurrent gate moved it first."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.move(source, target)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def keep_window(
+    results_dir: Path, archive_dir: Path, site_dir: Path, archive_site_dir: Path, hour: datetime, days: int
+) -> WindowChanges:
+    """Before GX updates the site for ``hour`` (naive UTC): results older than the live
+    hours go to the archive store and their pages to the archive folder; archived pages
+    older than ``days`` are deleted."""
+    changes = WindowChanges()
+    live_since, window_since = hour - timedelta(hours=LIVE_HOURS), hour - timedelta(days=days)
+    pages, archived_pages = site_dir / "validations", archive_site_dir / "validations"
     for run_time, folder in _run_folders(results_dir):
-        if run_time >= cutoff:
+        if run_time >= live_since:
             continue
-        target = archive_dir / folder.relative_to(results_dir)
-        target.mkdir(parents=True, exist_ok=True)
-        for result in list(folder.iterdir()):
-            try:
-                shutil.move(result, target / result.name)
-            except FileNotFoundError:
+        relative = folder.relative_to(results_dir)
+        for result in list(folder.glob("*.json")):
+            if not _move(result, archive_dir / relative / result.name):
                 continue
-            moved += 1
-        for empty in (folder, folder.parent):
-            try:
-                empty.rmdir()
-            except OSError:
-                pass
-    return moved
+            page = relative / f"{result.stem}.html"
+            if run_time >= window_since and _move(pages / page, archived_pages / page):
+                changes.moved.append((f"validations/{page}", f"{ARCHIVE_PATH}validations/{page}"))
+        _remove_empty(folder)
+    # The archive's pages are swept once a day of runs (at the day's first hour): a walk
+    # over the whole window on every update would cost what the window saves.
+    for run_time, folder in _run_folders(archived_pages) if hour.hour == 0 else ():
+        if run_time >= window_since:
+            continue
+        for page in list(folder.glob("*.html")):
+            page.unlink(missing_ok=True)
+            changes.deleted.append(f"{ARCHIVE_PATH}{page.relative_to(archive_site_dir)}")
+        _remove_empty(folder)
+    if changes.moved and not (archive_site_dir / "static").exists():
+        # The archive is laid out like the site, so the pages' relative links hold.
+        shutil.copytree(site_dir / "static", archive_site_dir / "static", dirs_exist_ok=True)
+    return changes
 
 
 def archived_keys(archive_dir: Path, hour: datetime, suite: str | None = None):

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from sparkify.quality.docs_window import LIVE_HOURS
 
 HOUR = timedelta(hours=1)
 # The gates' suites in the order the data meets them; a suite added later is shown after.
@@ -39,6 +42,8 @@ class Cell:
 class Overview:
     since: datetime
     until: datetime
+    # Older hours' pages have moved to the Data Docs site's archive folder.
+    live_since: datetime
     cells: dict[tuple[datetime, str], Cell] = field(default_factory=dict)
     worst: list[dict] = field(default_factory=list)
     volume: list[dict] = field(default_factory=list)
@@ -49,13 +54,12 @@ class Overview:
         without ``since``, the ``hours`` hours before ``until`` (from the first validated
         hour, if later: the hours before the pipeline ran are not missing)."""
         since, until = (_naive_utc(t) for t in (since, until))
-        if since is None or until is None:
-            span = backend.query_row("quality/select_validated_span.sql", {})
-            first, last = span["first_hour"] or datetime(1970, 1, 1), span["last_hour"] or datetime(1970, 1, 1)
-            until = until or last + HOUR
-            since = since or max(until - hours * HOUR, min(first, until - HOUR))
+        span = backend.query_row("quality/select_validated_span.sql", {})
+        first, last = span["first_hour"] or datetime(1970, 1, 1), span["last_hour"] or datetime(1970, 1, 1)
+        until = until or last + HOUR
+        since = since or max(until - hours * HOUR, min(first, until - HOUR))
         params = {"since": since, "until": until}
-        overview = cls(since, until)
+        overview = cls(since, until, live_since=last - LIVE_HOURS * HOUR)
         for row in backend.query_rows("quality/select_hour_grid.sql", params):
             overview.cells[row["batch_hour"], row["suite"]] = Cell(
                 row["outcome"], int(row["failed"]), int(row["expectations"]), row["data_docs_url"]
@@ -63,6 +67,13 @@ class Overview:
         overview.worst = backend.query_rows("quality/select_worst_expectations.sql", params)
         overview.volume = backend.query_rows("quality/select_hourly_volume.sql", params)
         return overview
+
+    def link(self, hour: datetime, cell: Cell, archived_url: Callable[[str], str]) -> str:
+        """The cell's Data Docs page where it is now (``archived_url`` maps a page's URL
+        to its place in the archive)."""
+        if not cell.data_docs_url:
+            return "#"
+        return cell.data_docs_url if hour >= self.live_since else archived_url(cell.data_docs_url)
 
     @property
     def hours(self) -> list[datetime]:
@@ -84,14 +95,16 @@ class Overview:
             counts[max(outcomes, key=rank.get) if outcomes else "not validated"] += 1
         return counts
 
-    def html(self) -> str:
+    def html(self, archived_url: Callable[[str], str]) -> str:
         import jinja2
 
         environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
         )
         return environment.get_template("quality.html.j2").render(
-            overview=self, plot=volume_plot(self.volume, self.since, self.until)
+            overview=self,
+            plot=volume_plot(self.volume, self.since, self.until),
+            link=lambda hour, cell: self.link(hour, cell, archived_url),
         )
 
 
@@ -149,12 +162,12 @@ def volume_plot(volume: list[dict], since: datetime, until: datetime, width: int
     return VolumePlot(width, height, lines, band, outliers, int(y_max))
 
 
-def write_page(overview: Overview, site_dir: Path) -> Path:
+def write_page(overview: Overview, site_dir: Path, archived_url: Callable[[str], str]) -> Path:
     """Rewrites ``quality.html`` in the Data Docs folder; concurrent gates each replace
     the whole file at once."""
     page = site_dir / PAGE_NAME
     site_dir.mkdir(parents=True, exist_ok=True)
-    html = overview.html()
+    html = overview.html(archived_url)
     handle, temporary = tempfile.mkstemp(dir=site_dir, prefix=".quality-", suffix=".html")
     with os.fdopen(handle, "w", encoding="utf-8") as out:
         out.write(html)
