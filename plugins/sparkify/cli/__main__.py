@@ -121,6 +121,23 @@ def cmd_demo(args) -> int:
     return 0 if all(o.succeeded for o in outcomes) else 1
 
 
+def cmd_backfill(args) -> int:
+    from sparkify.local import backfill, dataset, runner
+
+    start, end = runner.parse_hour(args.start), runner.parse_hour(args.end)
+    if end <= start:
+        print(f"--end {args.end} must be after --start {args.start}", file=sys.stderr)
+        return 2
+    stack = project_stack()
+    stack.up()
+    data_dir = Path(args.data).resolve() if args.data else synthetic_dataset(stack, start, end)
+    dataset.check_layout(data_dir)
+    print(f"dataset {data_dir}: {dataset.upload(stack, data_dir)} objects uploaded to the local bucket")
+    summary = backfill.run(stack, start, end, max_active_runs=args.max_active_runs)
+    print(summary.render())
+    return 0 if summary.runs_failed == summary.outcomes.get("blocked", 0) else 1
+
+
 def cmd_runs(args) -> int:
     from sparkify import sql_files
     from sparkify.local.summary import text_table
@@ -250,6 +267,12 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--start", default=DEFAULT_START, help="first hour, UTC (default %(default)s)")
     demo.add_argument("--end", default=DEFAULT_END, help="hour after the last, UTC (default %(default)s)")
     demo.set_defaults(func=cmd_demo)
+    backfill = sub.add_parser("backfill", help="run a range of hours through the Airflow scheduler, with a progress bar and a summary")
+    backfill.add_argument("--start", required=True, help="first hour, UTC, e.g. 2018-11-01T00")
+    backfill.add_argument("--end", required=True, help="hour after the last, UTC, e.g. 2018-12-01T00")
+    backfill.add_argument("--data", help="a folder in the Sparkify layout (default: a generated synthetic dataset)")
+    backfill.add_argument("--max-active-runs", type=int, default=4, help="hours run at once (default %(default)s)")
+    backfill.set_defaults(func=cmd_backfill)
     bench = sub.add_parser("bench", help="measured figures and ratios on a private stack: staging, memory, gates, songs")
     bench.add_argument("--events", type=int, default=1_000_000, help="events in the hour (default %(default)s)")
     bench.add_argument("--songs", type=int, default=14_896, help="song objects in the catalogue (default %(default)s, the real one's size)")

@@ -1,0 +1,10 @@
+-- Each hour of a backfill's runs: its status and events read (./sparkify backfill).
+select
+    batch_hour,
+    status,
+    events_read
+from run_history
+where run_id like 'backfill__%%'
+    and batch_hour >= %(start)s
+    and batch_hour < %(end)s
+    and finished_at >= %(since)s;
