@@ -5,11 +5,12 @@ Every hour, stages that hour's listening events and any new song objects from S3
 into the warehouse and publishes them to the star schema (the fact `songplays`, the
 dimensions `users`, `songs`, `artists` and `time`) by write-audit-publish:
 
-1. `validate_staging` (Great Expectations) checks the staged rows;
-2. `build_*` write the hour's star rows into audit tables (`audit_<table>`) that
+1. `validate_staging` (Great Expectations: the suites `staging_events`,
+   `staging_songs`, `stage_reconciliation`) checks the staged rows;
+2. `build_audit` writes the hour's star rows into audit tables (`audit_<table>`) that
    analysts do not query;
-3. `validate_warehouse` (Great Expectations) checks those rows against the published
-   tables;
+3. `validate_warehouse` (one suite per star table) checks those rows against the
+   published tables;
 4. `publish` moves them into the star tables in one transaction.
 
 A failed critical expectation at either gate stops the hour there: the published
@@ -22,7 +23,7 @@ is told which expectations failed. Failed warnings alert and let the hour flow o
 - **Bad input**: a record that cannot be staged (not JSON, wrong types, no ts, outside
   its object's day, a duplicate) goes to the table `quarantine` with its object, line,
   raw text and reason; `stage_reconciliation` accounts for every record read, and the
-  gate `validate_staging.stage_reconciliation` fails the hour when more than
+  suite `stage_reconciliation` of the staging gate fails the hour when more than
   `sparkify_max_quarantined_share` (default 0.05) of its records are quarantined.
 - **Songs**: only objects that are new or changed since they were staged are read;
   with the variable `sparkify_song_queue` (an SQS queue receiving the bucket's
@@ -37,8 +38,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta, timezone
 
-from airflow.sdk import DAG, CronDataIntervalTimetable, TaskGroup
-from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG, CronDataIntervalTimetable
 
 from sparkify.operators import (
     BuildAuditOperator,
@@ -50,7 +50,7 @@ from sparkify.operators import (
 )
 from sparkify.quality.slack import alert_task_failure
 from sparkify.run_history import record_failure, record_success
-from sparkify.warehouse.schema import AUDIT_TABLES, STAR_TABLES
+from sparkify.warehouse.schema import STAR_TABLES
 
 BUCKET = "{{ var.value.sparkify_bucket }}"
 # Optional: the SQS queue with the bucket's ObjectCreated notifications for song_data/.
@@ -109,56 +109,26 @@ with DAG(
         max_quarantined_share=MAX_QUARANTINED_SHARE,
     )
 
-    builds = [BuildAuditOperator(task_id=f"build_{table}", table=table) for table in STAR_TABLES]
-
-    with TaskGroup(group_id="validate_staging", tooltip="GX gate: staged data may be loaded") as validate_staging:
-        validate_events = ValidateCheckpointOperator(
-            task_id="staging_events",
-            checkpoint_name="staging_events_hour",
-            hourly_table="staging_events",
-            # The volume check's bounds, from this hour of day in the run history.
-            expectation_parameters_sql="quality/volume_bounds.sql",
-        )
-        validate_songs = ValidateCheckpointOperator(
-            task_id="staging_songs",
-            checkpoint_name="staging_songs_hour",
-            hourly_table="staging_songs",
-        )
-        validate_reconciliation = ValidateCheckpointOperator(
-            task_id="stage_reconciliation",
-            checkpoint_name="stage_reconciliation_hour",
-            hourly_table="stage_reconciliation",
-            # On failure the gate's message names the worst object and line.
-            failure_detail_sql="quality/worst_quarantined_record.sql",
-        )
-
-    with TaskGroup(
-        group_id="validate_warehouse", tooltip="GX gate: the hour's built rows may be published"
-    ) as validate_warehouse:
-        warehouse_gates = [
-            ValidateCheckpointOperator(
-                task_id=table, checkpoint_name=f"warehouse_{table}_hour", hourly_table=AUDIT_TABLES[table]
-            )
-            for table in STAR_TABLES
-        ]
+    # One gate task per stage of write-audit-publish, running the checkpoint of each
+    # suite of that stage: a task costs the scheduler about as much as its work.
+    validate_staging = ValidateCheckpointOperator(
+        task_id="validate_staging",
+        checkpoint_names=["staging_events_hour", "staging_songs_hour", "stage_reconciliation_hour"],
+        # The volume check's bounds, from this hour of day in the run history.
+        expectation_parameters_sql="quality/volume_bounds.sql",
+        # On a failed balance the gate's message names the worst object and line.
+        failure_details={"stage_reconciliation": "quality/worst_quarantined_record.sql"},
+    )
+    build_audit = BuildAuditOperator(task_id="build_audit")
+    validate_warehouse = ValidateCheckpointOperator(
+        task_id="validate_warehouse", checkpoint_names=[f"warehouse_{table}_hour" for table in STAR_TABLES]
+    )
 
     # Its outlets are the published tables' assets (sparkify.assets): downstream DAGs
     # scheduled on them run on validated hours only.
-    publish = PublishOperator(
-        task_id="publish",
-        gate_task_ids=[
-            gate.task_id for gate in (validate_events, validate_songs, validate_reconciliation, *warehouse_gates)
-        ],
-    )
-    end = EmptyOperator(task_id="end")
+    publish = PublishOperator(task_id="publish", gate_task_ids=[validate_staging.task_id, validate_warehouse.task_id])
 
-    create_tables >> [stage_events, stage_songs]
-    stage_events >> validate_events
-    stage_songs >> validate_songs
-    [stage_events, stage_songs] >> validate_reconciliation
-    # Nothing is built before the whole staging gate has passed, and nothing is
+    create_tables >> [stage_events, stage_songs] >> validate_staging
+    # Nothing is built before the staging gate has passed both stages, and nothing is
     # published before the warehouse gate has passed every table of the hour.
-    validate_staging >> builds >> validate_warehouse >> publish >> end
-    # Songs and artists add those the hour's plays matched but nobody published yet.
-    builds_by_table = {build.table: build for build in builds}
-    builds_by_table["songplays"] >> [builds_by_table["songs"], builds_by_table["artists"]]
+    validate_staging >> build_audit >> validate_warehouse >> publish

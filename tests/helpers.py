@@ -123,7 +123,7 @@ def run_hour_in_process(hour: datetime, dag=None, before_warehouse_gate=None) ->
     pending = [before_warehouse_gate] if before_warehouse_gate else []
 
     def before_task(task_id: str) -> None:
-        if pending and task_id.startswith("validate_warehouse."):
+        if pending and task_id == "validate_warehouse":
             pending.pop()()
 
     return HourInProcess(hour, dag).run_all(before_task)

@@ -225,11 +225,11 @@ select
     max(case when step = 'publish.artists' then rows_affected end) as artists_published,
     max(case when step = 'publish.time' then rows_affected end) as time_published,
     -- A gate's outcome is its worst task's: blocked, failed (an error), warning, passed, skipped.
-    case max(case when step like 'validate_staging.%' then
+    case max(case when step = 'validate_staging' then
             case outcome when 'blocked' then 4 when 'failed' then 3 when 'warning' then 2 when 'passed' then 1 else 0 end end)
         when 4 then 'blocked' when 3 then 'failed' when 2 then 'warning' when 1 then 'passed' when 0 then 'skipped'
     end as staging_gate,
-    case max(case when step like 'validate_warehouse.%' then
+    case max(case when step = 'validate_warehouse' then
             case outcome when 'blocked' then 4 when 'failed' then 3 when 'warning' then 2 when 'passed' then 1 else 0 end end)
         when 4 then 'blocked' when 3 then 'failed' when 2 then 'warning' when 1 then 'passed' when 0 then 'skipped'
     end as warehouse_gate,

@@ -40,28 +40,30 @@ def test_dag_folder_imports_without_errors(dagbag):
     assert set(dagbag.dag_ids) == {"sparkify_hourly", "sparkify_daily_plays"}
 
 
-STAGING_GATES = {
-    "validate_staging.staging_events",
-    "validate_staging.staging_songs",
-    "validate_staging.stage_reconciliation",
-}
-WAREHOUSE_GATES = {f"validate_warehouse.{table}" for table in STAR_TABLES}
+GATES = {"validate_staging", "validate_warehouse"}
 
 
 def test_task_graph_is_stage_gate_build_gate_publish(dag):
     edges = {(t.task_id, d) for t in dag.tasks for d in t.downstream_task_ids}
-    builds = {f"build_{table}" for table in STAR_TABLES}
-    expected = (
-        {("create_tables", "stage_events"), ("create_tables", "stage_songs")}
-        | {("stage_events", "validate_staging.staging_events"), ("stage_songs", "validate_staging.staging_songs")}
-        | {(stage, "validate_staging.stage_reconciliation") for stage in ("stage_events", "stage_songs")}
-        | {(gate, build) for gate in STAGING_GATES for build in builds}
-        | {(build, gate) for build in builds for gate in WAREHOUSE_GATES}
-        | {("build_songplays", "build_songs"), ("build_songplays", "build_artists")}
-        | {(gate, "publish") for gate in WAREHOUSE_GATES}
-        | {("publish", "end")}
-    )
+    expected = {
+        ("create_tables", "stage_events"),
+        ("create_tables", "stage_songs"),
+        ("stage_events", "validate_staging"),
+        ("stage_songs", "validate_staging"),
+        ("validate_staging", "build_audit"),
+        ("build_audit", "validate_warehouse"),
+        ("validate_warehouse", "publish"),
+    }
     assert edges == expected
+
+
+def test_each_gate_runs_the_checkpoints_of_its_stage(dag):
+    assert dag.get_task("validate_staging").checkpoint_names == [
+        "staging_events_hour",
+        "staging_songs_hour",
+        "stage_reconciliation_hour",
+    ]
+    assert dag.get_task("validate_warehouse").checkpoint_names == [f"warehouse_{table}_hour" for table in STAR_TABLES]
 
 
 def test_publish_is_the_only_task_with_outlets_one_asset_per_published_table(dag):
@@ -78,7 +80,7 @@ def test_the_downstream_dag_is_scheduled_on_published_songplays(dagbag):
 
 
 def test_gates_are_not_retried(dag):
-    for task_id in STAGING_GATES | WAREHOUSE_GATES:
+    for task_id in GATES:
         assert dag.get_task(task_id).retries == 0
 
 

@@ -88,7 +88,7 @@ def test_a_published_hour_emits_one_event_per_published_table(hours_run):
     assert events["sparkify.songplays"]["rows_published"] == 8
     assert events["sparkify.users"]["rows_published"] == 2
     docs = events["sparkify.songplays"]["data_docs"]
-    assert {"validate_staging.staging_events", "validate_warehouse.songplays"} <= set(docs)
+    assert {"staging_events", "stage_reconciliation", "songplays", "users", "time"} <= set(docs), "each suite's page"
     assert all(url.endswith(".html") for url in docs.values())
     assert ("sparkify_daily_plays",) in hours_run["queued_after_good"]
 

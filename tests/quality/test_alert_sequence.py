@@ -38,7 +38,7 @@ def messages(received) -> list[tuple[str, str]]:
 def test_one_message_per_failure_a_reminder_per_window_and_one_on_recovery(one_song, slack_listener, monkeypatch):
     monkeypatch.setenv("AIRFLOW_VAR_SPARKIFY_ALERT_REMINDER_HOURS", "3")
     put(one_song, TEST_DAY_KEY, day_of_events())
-    gate = "GX gate sparkify_hourly.validate_staging.staging_events"
+    gate = "GX gate sparkify_hourly.validate_staging"
     seen = []
 
     def hour(n: int, *, blocked: bool = False) -> list[tuple[str, str]]:

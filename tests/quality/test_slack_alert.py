@@ -24,7 +24,7 @@ def test_a_blocked_hour_posts_one_message_naming_what_failed(one_song, slack_lis
     [(path, payload)] = slack_listener
     assert path == "/services/T000/B000/XXXX"
     text = payload["text"]
-    assert "sparkify_hourly.validate_staging.staging_events blocked the hour" in text
+    assert "sparkify_hourly.validate_staging blocked the hour" in text
     assert "[2018-11-15T10:00, 11:00) UTC" in text
     assert "staging_events: `expect_column_values_to_be_in_set` on level [critical], unexpected 2" in text
     assert f"<{one_song.data_docs_url}validations/staging_events/" in text and "|Data Docs: staging_events>" in text

@@ -76,7 +76,7 @@ def test_a_duplicate_event_that_reaches_staging_stops_the_hour(one_song, capsys)
     rows(one_song, "insert into staging_events select * from staging_events where item_in_session = 0")
 
     with pytest.raises(GXValidationFailed):
-        hour.run_task("validate_staging.staging_events")
+        hour.run_task("validate_staging")
 
     assert (
         "FAILED [critical] expect_compound_columns_to_be_unique (session_id, item_in_session, user_id, ts): unexpected 2"

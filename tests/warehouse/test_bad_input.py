@@ -136,7 +136,7 @@ def test_the_reconciliation_alert_names_the_fault_but_never_the_records_values(f
     stage_events(fresh)
 
     with pytest.raises(GXValidationFailed):
-        HourInProcess(H).run_task("validate_staging.stage_reconciliation")
+        HourInProcess(H).run_task("validate_staging")
 
     [(_, message)] = slack_listener
     assert f"worst: {DAY_KEY} line 1: not JSON (6 records quarantined, 100.0% of the hour" in message["text"]
@@ -231,7 +231,7 @@ def test_other_missing_fields_are_staged_as_null_for_the_gate_to_judge(fresh):
     assert outcome.staged == 31 and outcome.quarantine == []
     assert rows(fresh, "select user_id is null from staging_events where item_in_session = 50") == [(True,)]
     with pytest.raises(GXValidationFailed):  # "Every NextSong event names its user"
-        HourInProcess(H).run_task("validate_staging.staging_events")
+        HourInProcess(H).run_task("validate_staging")
 
 
 def test_unknown_fields_are_staged_and_reported_as_schema_drift(fresh, capsys):
@@ -243,7 +243,7 @@ def test_unknown_fields_are_staged_and_reported_as_schema_drift(fresh, capsys):
     assert outcome.staged == 30 and outcome.quarantine == []
     assert outcome.balance == (1, 30, 30, 0, 0, "device, mood")
     assert "Fields the staging table has no column for (kept in the source objects only): device, mood" in capsys.readouterr().out
-    HourInProcess(H).run_task("validate_staging.stage_reconciliation")  # a warning: the hour flows on
+    HourInProcess(H).run_task("validate_staging")  # a warning: the hour flows on
     assert "FAILED [warning] expect_column_values_to_be_null (new_fields)" in capsys.readouterr().out
 
 
@@ -257,7 +257,7 @@ def test_an_empty_file_is_an_hour_with_zero_rows(fresh):
 
     assert outcome.staged == 0 and outcome.quarantine == []
     assert outcome.balance == (1, 0, 0, 0, 0, None)
-    HourInProcess(H).run_task("validate_staging.stage_reconciliation")
+    HourInProcess(H).run_task("validate_staging")
 
 
 def test_an_hour_with_no_file_is_a_success_with_zero_rows(fresh):
@@ -265,7 +265,7 @@ def test_an_hour_with_no_file_is_a_success_with_zero_rows(fresh):
 
     assert outcome.staged == 0 and outcome.quarantine == []
     assert outcome.balance == (0, 0, 0, 0, 0, None)
-    HourInProcess(H).run_task("validate_staging.stage_reconciliation")
+    HourInProcess(H).run_task("validate_staging")
 
 
 def test_events_outside_the_objects_day_are_quarantined(fresh):

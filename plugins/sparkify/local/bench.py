@@ -166,11 +166,7 @@ def measure(stack: LocalStack, events: int, songs: int) -> list[str]:
 
     # GX's import and first context cost a few seconds once per process, not per gate.
     open_context("sparkify_warehouse")
-    task_ids = [t.task_id for t in hour.dag.tasks]
-    steps = [t for t in task_ids if t.startswith("validate_staging.")]
-    steps += [t for t in task_ids if t.startswith("build_")]
-    steps += [t for t in task_ids if t.startswith("validate_warehouse.")]
-    steps += ["publish"]
+    steps = ["validate_staging", "build_audit", "validate_warehouse", "publish"]
     timings = [Timing(task_id, hour.run_task(task_id)) for task_id in steps]
 
     stage_rate = records / stage["seconds"]

@@ -12,7 +12,7 @@ class PublishOperator(BaseOperator):
     hour's audit rows. Publishes of different hours take turns on a table lock.
 
     Emits an event on each table's asset (:mod:`sparkify.assets`) carrying the hour,
-    the rows published and the Data Docs pages of the run's validations.
+    the rows published and the Data Docs page of each suite the run validated.
 
     :param gate_task_ids: the quality gate tasks whose Data Docs pages the events carry
     :param warehouse_conn_id: the warehouse connection (templated)
@@ -35,13 +35,13 @@ class PublishOperator(BaseOperator):
     def execute(self, context) -> dict[str, int]:
         from sparkify import warehouse
         from sparkify.assets import published_table
-        from sparkify.operators.validate_checkpoint import DATA_DOCS_XCOM_KEY
+        from sparkify.operators.validate_checkpoint import DATA_DOCS_PAGES_XCOM_KEY
 
         window = warehouse.HourWindow.from_context(context)
         # Everything that can fail goes before the commit: a retry after it would find
         # the audit rows gone.
-        pages = context["ti"].xcom_pull(task_ids=self.gate_task_ids, key=DATA_DOCS_XCOM_KEY) if self.gate_task_ids else []
-        data_docs = {gate: url for gate, url in zip(self.gate_task_ids, pages or []) if url}
+        pages = context["ti"].xcom_pull(task_ids=self.gate_task_ids, key=DATA_DOCS_PAGES_XCOM_KEY) if self.gate_task_ids else []
+        data_docs = {suite: url for gate_pages in pages or [] for suite, url in (gate_pages or {}).items()}
         published = warehouse.for_connection(self.warehouse_conn_id).publish(window)
         self.log.info(
             "Published [%s, %s): %s", window.start, window.end, ", ".join(f"{n} {t}" for t, n in published.items())

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from airflow.sdk import BaseOperatorLink
 from great_expectations_provider.operators.validate_checkpoint import GXValidateCheckpointOperator
 
@@ -8,6 +10,8 @@ from sparkify.run_history import GATE_OUTCOME_XCOM_KEY
 
 
 DATA_DOCS_XCOM_KEY = "data_docs_url"
+# suite -> its validation's Data Docs page, for each suite a gate validated.
+DATA_DOCS_PAGES_XCOM_KEY = "data_docs_pages"
 
 
 class DataDocsLink(BaseOperatorLink):
@@ -21,24 +25,27 @@ class DataDocsLink(BaseOperatorLink):
 
 
 class ValidateCheckpointOperator(GXValidateCheckpointOperator):
-    """A quality gate: runs a checkpoint committed in ``gx/`` on the run's batch, through
+    """A quality gate: runs checkpoints committed in ``gx/`` on the run's hour, through
     the GX provider, and decides whether the hour's data may flow on.
 
-    A failed ``critical`` expectation fails the task at once (no retries: waiting does
-    not change the data), so nothing downstream runs; failed ``warning`` expectations
-    are logged and the data flows on. Either way the task log names each failed
-    expectation with its column, severity and unexpected count, and links the
-    validation's Data Docs page. Every expectation's outcome goes to the warehouse table
-    ``validation_results`` (the checkpoint's ``sparkify_validation_results`` action). An
-    hourly checkpoint whose hour has no rows has nothing to validate and passes.
+    Each checkpoint validates one hour of a table (the rows whose ``batch_hour`` is the
+    run's); a checkpoint whose table has no rows for the hour has nothing to validate
+    and is left out, and a gate left with nothing passes. One gate runs several
+    checkpoints (say, every suite of the staging stage) because a task costs the
+    scheduler about as much as a checkpoint's work. A failed
+    ``critical`` expectation fails the task at once (no retries: waiting does not change
+    the data), so nothing downstream runs; failed ``warning`` expectations are logged and
+    the data flows on. Either way the task log names each failed expectation with its
+    suite, column, severity and unexpected count, and links each validation's Data Docs
+    page. Every expectation's outcome goes to the warehouse table ``validation_results``
+    (the checkpoint's ``sparkify_validation_results`` action).
 
-    :param checkpoint_name: a checkpoint in ``gx/checkpoints/``
-    :param hourly_table: for a checkpoint whose batch is one hour, the table whose
-        ``batch_hour`` column selects it; None for a whole-table checkpoint
+    :param checkpoint_names: checkpoints in ``gx/checkpoints/``, run in this order
     :param expectation_parameters_sql: a file under ``sql/`` whose one row, computed for
-        the run's hour, gives the suite's ``$PARAMETER`` values by column name
-    :param failure_detail_sql: a file under ``sql/`` whose one value (``detail``), computed
-        for the run's hour when an expectation fails, is added to the log and the alert
+        the run's hour, gives the suites' ``$PARAMETER`` values by column name
+    :param failure_details: suite -> a file under ``sql/`` whose one value (``detail``),
+        computed for the run's hour when an expectation of that suite fails, is added to
+        the log and the alert
     :param warehouse_conn_id: the warehouse connection GX validates in
     :param aws_conn_id: the AWS connection that uploads Data Docs when the site is on S3
     :param slack_conn_id: Slack webhook connection alerted when an expectation starts
@@ -56,10 +63,9 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
     def __init__(
         self,
         *,
-        checkpoint_name: str,
-        hourly_table: str | None = None,
+        checkpoint_names: Sequence[str],
         expectation_parameters_sql: str | None = None,
-        failure_detail_sql: str | None = None,
+        failure_details: dict[str, str] | None = None,
         warehouse_conn_id: str = "sparkify_warehouse",
         aws_conn_id: str = "aws_default",
         slack_conn_id: str = "slack_default",
@@ -73,35 +79,44 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
             configure_file_data_context=_bound_at_execute,
             **kwargs,
         )
-        self.checkpoint_name = checkpoint_name
-        self.hourly_table = hourly_table
+        self.checkpoint_names = list(checkpoint_names)
         self.expectation_parameters_sql = expectation_parameters_sql
         self.expectation_parameters: dict | None = None
-        self.failure_detail_sql = failure_detail_sql
+        self.failure_details = dict(failure_details or {})
         self.warehouse_conn_id = warehouse_conn_id
         self.aws_conn_id = aws_conn_id
         self.slack_conn_id = slack_conn_id
         self.alert_reminder_hours = alert_reminder_hours
         self.data_docs_url: str | None = None
         self._gx_context = None
+        self._checkpoints: list = []
         self._result = None
         self.gx_run_id = None
         self._window_changes = WindowChanges()
+        self._report_pages: list[tuple[str, str]] = []
 
-    def _open_context(self):
+    def _hour_checkpoints(self, window) -> list:
+        """The committed checkpoints whose tables hold rows of the hour; a rerun that
+        finds a table empty also removes what an earlier run recorded for it."""
+        from sparkify import warehouse
         from sparkify.quality.context import open_context
+        from sparkify.quality.results import RecordValidationResults, batch_hour_of
 
         self._gx_context = open_context(self.warehouse_conn_id)
-        return self._gx_context
-
-    def _get_checkpoint(self, gx_context):
-        from sparkify.quality.results import RecordValidationResults
-
-        checkpoint = gx_context.checkpoints.get(self.checkpoint_name)
-        for action in checkpoint.actions:
-            if isinstance(action, RecordValidationResults):
-                action.warehouse_conn_id = self.warehouse_conn_id
-        return _RecordingCheckpoint(checkpoint, self)
+        backend = warehouse.for_connection(self.warehouse_conn_id)
+        present = []
+        for name in self.checkpoint_names:
+            checkpoint = self._gx_context.checkpoints.get(name)
+            tables = [v.asset.table_name for v in checkpoint.validation_definitions]
+            if not all(backend.hour_has_rows(table, window) for table in tables):
+                self.log.info("No %s rows for [%s, %s): nothing to validate", " or ".join(tables), window.start, window.end)
+                backend.replace_validation_results(name, batch_hour_of(self.gx_run_id), [])
+                continue
+            for action in checkpoint.actions:
+                if isinstance(action, RecordValidationResults):
+                    action.warehouse_conn_id = self.warehouse_conn_id
+            present.append(checkpoint)
+        return present
 
     def execute(self, context) -> None:
         from great_expectations_provider.common.errors import GXValidationFailed
@@ -110,23 +125,19 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         from sparkify.quality.context import quiet_gx_logging
 
         quiet_gx_logging()
-        from sparkify.quality.results import batch_hour_of, run_identifier
+        from sparkify.quality.results import run_identifier
 
-        # Bound here, not in __init__: Airflow runs a copy of the task, and the result
-        # must land on the instance that reports it.
-        self.configure_file_data_context = self._open_context
-        self.configure_checkpoint = self._get_checkpoint
         window = warehouse.HourWindow.from_context(context)
         self.gx_run_id = run_identifier(context["run_id"], window.start)
-        if self.hourly_table is not None:
-            backend = warehouse.for_connection(self.warehouse_conn_id)
-            if not backend.hour_has_rows(self.hourly_table, window):
-                self.log.info("No %s rows for [%s, %s): nothing to validate", self.hourly_table, window.start, window.end)
-                # A rerun that finds the hour empty also replaces what an earlier run recorded.
-                backend.replace_validation_results(self.checkpoint_name, batch_hour_of(self.gx_run_id), [])
-                context["ti"].xcom_push(key=GATE_OUTCOME_XCOM_KEY, value="skipped")
-                return
-            self.batch_parameters = {"batch_hour": str(window.params["data_interval_start"])}
+        self._checkpoints = self._hour_checkpoints(window)
+        if not self._checkpoints:
+            context["ti"].xcom_push(key=GATE_OUTCOME_XCOM_KEY, value="skipped")
+            return
+        # Bound here, not in __init__: Airflow runs a copy of the task, and the result
+        # must land on the instance that reports it.
+        self.configure_file_data_context = lambda: self._gx_context
+        self.configure_checkpoint = lambda gx_context: _RecordingCheckpoints(self._checkpoints, self)
+        self.batch_parameters = {"batch_hour": str(window.params["data_interval_start"])}
         self._keep_docs_window(window)
         if self.expectation_parameters_sql:
             self.expectation_parameters = warehouse.for_connection(self.warehouse_conn_id).query_row(
@@ -138,13 +149,18 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         except GXValidationFailed:
             worst = self._report(window)
             if worst == "critical":
-                context["ti"].xcom_push(key=DATA_DOCS_XCOM_KEY, value=self.data_docs_url)
+                self._push_pages(context)
                 raise
         else:
             worst = self._report(window)
         context["ti"].xcom_push(key=GATE_OUTCOME_XCOM_KEY, value="warning" if worst else "passed")
-        # publish attaches the run's validation pages to the asset events it emits.
+        self._push_pages(context)
+
+    def _push_pages(self, context) -> None:
+        # The run history links the gate's page; publish attaches every suite's page to
+        # the asset events it emits.
         context["ti"].xcom_push(key=DATA_DOCS_XCOM_KEY, value=self.data_docs_url)
+        context["ti"].xcom_push(key=DATA_DOCS_PAGES_XCOM_KEY, value=dict(self._report_pages))
 
     def _report(self, window) -> str | None:
         """Logs each failed expectation and the Data Docs pages, moves the alerts;
@@ -154,11 +170,17 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         from sparkify import warehouse
 
         report = describe(self._result, self._gx_context)
-        self.data_docs_url = report.docs_pages[0][1] if report.docs_pages else None
-        if report.worst and self.failure_detail_sql:
-            detail = warehouse.for_connection(self.warehouse_conn_id).query_row(self.failure_detail_sql, window.params)["detail"]
-            if detail:
-                report.details.append(detail)
+        self._report_pages = report.docs_pages
+        # The gate's own link: the page of the first suite that failed worst, else the first.
+        worst_suites = [f.suite for f in report.failures if f.severity == report.worst]
+        pages = dict(report.docs_pages)
+        self.data_docs_url = pages.get(worst_suites[0]) if worst_suites else next(iter(pages.values()), None)
+        failed_suites = {f.suite for f in report.failures}
+        for suite, sql_file in self.failure_details.items():
+            if suite in failed_suites:
+                detail = warehouse.for_connection(self.warehouse_conn_id).query_row(sql_file, window.params)["detail"]
+                if detail:
+                    report.details.append(detail)
         for line in [*report.lines, *report.details]:
             self.log.warning(line) if report.worst else self.log.info(line)
         if self.slack_conn_id:
@@ -210,7 +232,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         try:
             alerts.update(
                 warehouse.for_connection(self.warehouse_conn_id),
-                checkpoint=self.checkpoint_name,
+                checkpoints=[checkpoint.name for checkpoint in self._checkpoints],
                 batch_hour=batch_hour_of(self.gx_run_id),
                 reminder_hours=int(self.alert_reminder_hours),
                 notify=notify,
@@ -250,19 +272,28 @@ def _bound_at_execute(*args):
     raise RuntimeError("replaced by ValidateCheckpointOperator.execute")
 
 
-class _RecordingCheckpoint:
-    """The checkpoint as the provider runs it, keeping the full result (with each
-    expectation's severity) that the provider reduces to a dict."""
+class _RecordingCheckpoints:
+    """The gate's checkpoints as the provider runs them (one after another, as one
+    result), keeping the full result (with each expectation's severity) that the
+    provider reduces to a dict."""
 
-    def __init__(self, checkpoint, operator: ValidateCheckpointOperator) -> None:
-        self._checkpoint = checkpoint
+    def __init__(self, checkpoints: list, operator: ValidateCheckpointOperator) -> None:
+        self._checkpoints = checkpoints
         self._operator = operator
 
     def run(self, **kwargs):
+        from great_expectations.checkpoint.checkpoint import CheckpointResult
+
         # The provider passes batch parameters only; suite parameters computed in the
         # warehouse for this hour (e.g. volume bounds) are added here.
         if self._operator.expectation_parameters:
             kwargs["expectation_parameters"] = self._operator.expectation_parameters
         kwargs["run_id"] = self._operator.gx_run_id
-        self._operator._result = self._checkpoint.run(**kwargs)
+        results = [checkpoint.run(**kwargs) for checkpoint in self._checkpoints]
+        self._operator._result = CheckpointResult(
+            run_id=self._operator.gx_run_id,
+            run_results={key: value for result in results for key, value in result.run_results.items()},
+            checkpoint_config=results[0].checkpoint_config,
+            success=all(result.success for result in results),
+        )
         return self._operator._result

@@ -10,7 +10,7 @@ runs' data hours, never the wall clock: a backfill alerts as the live hours woul
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -71,17 +71,19 @@ def _item(row: dict, *, hours_failed: int, since: datetime) -> AlertItem:
 
 
 def update(
-    backend, *, checkpoint: str, batch_hour: datetime, reminder_hours: int, notify: Callable[[AlertChanges], None]
+    backend, *, checkpoints: Sequence[str], batch_hour: datetime, reminder_hours: int, notify: Callable[[AlertChanges], None]
 ) -> AlertChanges:
-    """Moves the alerts of what ``checkpoint`` recorded for ``batch_hour`` (in
-    validation_results) and calls ``notify`` with the changes worth a message, if any.
-    If ``notify`` raises, nothing changes: the next hour's gate tells them."""
-    params = {"checkpoint": checkpoint, "batch_hour": batch_hour}
+    """Moves the alerts of what ``checkpoints`` recorded for ``batch_hour`` (in
+    validation_results) and calls ``notify`` once with the changes worth a message, if
+    any. If ``notify`` raises, nothing changes: the next hour's gate tells them."""
     changes = AlertChanges()
     with backend.transaction() as cursor:
         backend.execute_script(cursor, sql_files.read(f"quality/{backend.kind}/lock_alert_state.sql"))
-        cursor.execute(sql_files.read("quality/select_alert_candidates.sql").strip().rstrip(";"), params)
-        rows = [dict(zip((d[0] for d in cursor.description), values)) for values in cursor.fetchall()]
+        rows = []
+        for checkpoint in checkpoints:
+            params = {"checkpoint": checkpoint, "batch_hour": batch_hour}
+            cursor.execute(sql_files.read("quality/select_alert_candidates.sql").strip().rstrip(";"), params)
+            rows += [dict(zip((d[0] for d in cursor.description), values)) for values in cursor.fetchall()]
         for row in rows:
             key = {"suite": row["suite"], "expectation_id": row["expectation_id"], "batch_hour": batch_hour}
             if row["success"]:
