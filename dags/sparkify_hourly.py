@@ -64,10 +64,6 @@ ALERT_REMINDER_HOURS = "{{ var.value.get('sparkify_alert_reminder_hours', '24') 
 
 # The local stack (./sparkify) shortens the wait so a failing demo hour ends in seconds.
 RETRY_DELAY = timedelta(seconds=int(os.environ.get("SPARKIFY_RETRY_DELAY_SECONDS", 300)))
-# A deployment switched on catches up every hour since start_date. The local stack turns
-# this off: its hours run through ./sparkify demo and ./sparkify backfill (`airflow
-# backfill create`, which needs the DAG switched on), not eight years of catch-up runs.
-CATCHUP = os.environ.get("SPARKIFY_CATCHUP", "True") != "False"
 
 default_args = {
     "owner": "sparkify-data",
@@ -91,7 +87,7 @@ with DAG(
     # A data-interval timetable: each run covers [H, H+1), unlike "@hourly" in Airflow 3.
     schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
     start_date=datetime(2018, 11, 1, tzinfo=timezone.utc),
-    catchup=CATCHUP,
+    catchup=True,
     max_active_runs=4,
     default_args=default_args,
     tags=["sparkify"],

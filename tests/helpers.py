@@ -149,3 +149,34 @@ def listening_addresses(pids: list[int]) -> set[tuple[str, int]]:
 
 def loopback_only(addresses: set[tuple[str, int]]) -> bool:
     return all(ip in ("127.0.0.1", "::1") for ip, _ in addresses)
+
+
+# Every table a run writes (run_steps is bookkeeping, keyed by run).
+RUN_TABLES = [
+    "staging_events",
+    "staging_songs",
+    "staging_song_objects",
+    "quarantine",
+    "stage_reconciliation",
+    *schema.STAR_TABLES,
+    *schema.AUDIT_TABLES.values(),
+]
+
+
+def warehouse(stack: LocalStack) -> dict[str, list[tuple]]:
+    return {table: snapshot(stack, table) for table in RUN_TABLES}
+
+
+def without_song_stager(tables: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """``tables`` without the hour that staged each song object: with hours running at
+    once, whichever claims a new object first stages it (the catalogue is not hourly
+    data); every row and every other column must still match."""
+    hour_of = {table: schema.TABLE_COLUMNS[table].index("batch_hour") for table in ("staging_songs", "staging_song_objects")}
+    stage_column = schema.TABLE_COLUMNS["stage_reconciliation"].index("stage")
+    trimmed = dict(tables)
+    for table, column in hour_of.items():
+        trimmed[table] = sorted((row[:column] + row[column + 1 :] for row in tables[table]), key=repr)
+    trimmed["stage_reconciliation"] = sorted(
+        ((None, *row[1:]) if row[stage_column] == "songs" else row for row in tables["stage_reconciliation"]), key=repr
+    )
+    return trimmed

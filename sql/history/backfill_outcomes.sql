@@ -1,8 +1,8 @@
--- Each hour of a backfill's runs: its status and events read (./sparkify backfill).
+-- Each hour of a backfill's runs: its status and events staged (./sparkify backfill).
 select
     batch_hour,
     status,
-    events_read
+    events_staged
 from run_history
 where run_id like 'backfill__%%'
     and batch_hour >= %(start)s

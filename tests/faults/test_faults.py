@@ -29,6 +29,8 @@ from helpers import (
     run_hour_in_process,
     snapshot,
     song,
+    warehouse,
+    without_song_stager,
 )
 
 from sparkify.local import dataset
@@ -40,18 +42,6 @@ pytestmark = pytest.mark.integration
 
 H = TEST_HOUR
 HOURS = [H + n * HOUR for n in range(4)]
-# Every table a run writes (run_steps is bookkeeping, keyed by run).
-TABLES = [
-    "staging_events",
-    "staging_songs",
-    "staging_song_objects",
-    "quarantine",
-    "stage_reconciliation",
-    *schema.STAR_TABLES,
-    *schema.AUDIT_TABLES.values(),
-]
-
-
 def the_day(version: str = "a") -> str:
     """Four hours of plays by three listeners whose levels change across the hours, a
     few plays of catalogue songs, a malformed line and a duplicate; ``version`` b
@@ -73,25 +63,6 @@ def the_day(version: str = "a") -> str:
 def put_input(stack, version: str = "a") -> None:
     put_songs(stack, [song("SOYEL", title="Yellow", artist_name="Coldplay", duration=266.0), song("SOOTH")])
     put(stack, TEST_DAY_KEY, the_day(version))
-
-
-def warehouse(stack) -> dict[str, list[tuple]]:
-    return {table: snapshot(stack, table) for table in TABLES}
-
-
-def without_song_stager(tables: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
-    """``tables`` without the hour that staged each song object: with hours running at
-    once, whichever claims a new object first stages it (the catalogue is not hourly
-    data); every row and every other column must still match."""
-    hour_of = {table: schema.TABLE_COLUMNS[table].index("batch_hour") for table in ("staging_songs", "staging_song_objects")}
-    stage_column = schema.TABLE_COLUMNS["stage_reconciliation"].index("stage")
-    trimmed = dict(tables)
-    for table, column in hour_of.items():
-        trimmed[table] = sorted((row[:column] + row[column + 1 :] for row in tables[table]), key=repr)
-    trimmed["stage_reconciliation"] = sorted(
-        ((None, *row[1:]) if row[stage_column] == "songs" else row for row in tables["stage_reconciliation"]), key=repr
-    )
-    return trimmed
 
 
 def in_subprocess(hour: datetime, *task_ids: str) -> subprocess.Popen:

@@ -55,7 +55,6 @@ def airflow_environment(stack: LocalStack, base: dict[str, str] | None = None) -
             "AIRFLOW_VAR_SPARKIFY_GX_RESULTS": str(stack.gx_results_dir),
             "AIRFLOW_VAR_SPARKIFY_GX_RESULTS_ARCHIVE": str(stack.gx_results_archive_dir),
             "SPARKIFY_RETRY_DELAY_SECONDS": "2",
-            "SPARKIFY_CATCHUP": "False",
             # moto accepts any key pair; real AWS takes them from the connection or the instance role.
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",  # pragma: allowlist secret (moto's stand-in, not a credential)

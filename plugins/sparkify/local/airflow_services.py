@@ -27,13 +27,22 @@ class AirflowServices:
     """The services ``names`` started on entry, stopped on exit; their output goes to ``log``.
 
     :param port: the api-server's port (UI at http://127.0.0.1:<port>/)
+    :param settings: more Airflow settings (``AIRFLOW__SECTION__KEY``) for these services
     """
 
-    def __init__(self, stack: LocalStack, port: int, log: Path, names: tuple[str, ...] = tuple(COMMANDS)) -> None:
+    def __init__(
+        self,
+        stack: LocalStack,
+        port: int,
+        log: Path,
+        names: tuple[str, ...] = tuple(COMMANDS),
+        settings: dict[str, str] | None = None,
+    ) -> None:
         self.stack = stack
         self.port = port
         self.log_path = log
         self.names = names
+        self.settings = settings or {}
         self.processes: list[subprocess.Popen] = []
 
     @property
@@ -46,6 +55,7 @@ class AirflowServices:
             **airflow_environment(self.stack),
             "AIRFLOW__API__PORT": str(self.port),
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.port}/execution/",
+            **self.settings,
         }
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")

@@ -3,8 +3,10 @@ deployment backfills (``airflow backfill create``: the scheduler and LocalExecut
 several hours at a time), with a progress bar and a summary.
 
 Airflow 3 runs no task of a paused DAG, so the hourly DAG is unpaused while the
-backfill runs and paused again after; with catchup off, switching it on adds at most
-the current hour's run (empty on the local stack), which the summary leaves out.
+backfill runs and paused again after. Its scheduler runs with
+``[scheduler] use_job_schedule`` off, so switching the DAG on starts no scheduled run
+(the DAG catches up from 2018-11-01 when a deployment's scheduler runs it): only the
+backfill's hours run.
 """
 
 from __future__ import annotations
@@ -110,7 +112,8 @@ def run(
     began_at = datetime.now(timezone.utc)
     since = f"{began_at:%Y-%m-%d %H:%M:%S}"
     began = time.monotonic()
-    with AirflowServices(stack, free_port(), log, ("api-server", "scheduler", "dag-processor")):
+    only_backfills = {"AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"}
+    with AirflowServices(stack, free_port(), log, ("api-server", "scheduler", "dag-processor"), only_backfills):
         _airflow(stack, "dags", "unpause", runner.DAG_ID)
         try:
             # Logical dates, inclusive: a run's logical date is the start of its hour.
@@ -159,10 +162,10 @@ def _outcomes(stack: LocalStack, start: datetime, end: datetime, began_at: datet
     params = {"start": start.replace(tzinfo=None), "end": end.replace(tzinfo=None), "since": began_at.replace(tzinfo=None)}
     _, rows = run_query(stack, sql_files.read("history/backfill_outcomes.sql"), params)
     outcomes = {"published": 0, "empty": 0, "blocked": 0}
-    for _, status, events_read in rows:
+    for _, status, events_staged in rows:
         if status == "blocked":
             outcomes["blocked"] += 1
         elif status == "published":
-            outcomes["empty" if not events_read else "published"] += 1
+            outcomes["empty" if not events_staged else "published"] += 1
     outcomes["failed"] = runs_failed - outcomes["blocked"]
     return outcomes
