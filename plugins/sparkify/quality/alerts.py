@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sparkify import sql_files
+from sparkify.quality.report import expected_range
 
 DEFAULT_REMINDER_HOURS = 24
 
@@ -46,16 +47,6 @@ class AlertChanges:
         return sorted({item.suite for item in (*self.opened, *self.reminded, *self.recovered)})
 
 
-def _expected(low: float | None, high: float | None) -> str:
-    if low is not None and high is not None:
-        return f"expected between {low:g} and {high:g}"
-    if low is not None:
-        return f"expected at least {low:g}"
-    if high is not None:
-        return f"expected at most {high:g}"
-    return ""
-
-
 def _item(row: dict, *, hours_failed: int, since: datetime) -> AlertItem:
     unexpected = row["unexpected_count"] if row["unexpected_count"] is not None else row["observed_value"]
     return AlertItem(
@@ -64,7 +55,7 @@ def _item(row: dict, *, hours_failed: int, since: datetime) -> AlertItem:
         target=row["target"],
         severity=row["severity"],
         unexpected=unexpected,
-        expected=_expected(row["min_value"], row["max_value"]),
+        expected=expected_range(row["min_value"], row["max_value"]),
         hours_failed=hours_failed,
         since=since,
     )

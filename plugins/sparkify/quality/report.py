@@ -50,18 +50,23 @@ def page_link(url: str) -> str:
     return quote(url, safe=":/?#&=%~")
 
 
+def expected_range(low: float | None, high: float | None) -> str:
+    """The bounds a range expectation held the data to, in words."""
+    if low is not None and high is not None:
+        return f"expected between {low:g} and {high:g}"
+    if low is not None:
+        return f"expected at least {low:g}"
+    if high is not None:
+        return f"expected at most {high:g}"
+    return ""
+
+
 def _expected_range(kwargs) -> str:
-    """The bounds a range expectation held the data to (suite parameters resolved), in words."""
     low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    # An unresolved suite parameter stays a {"$PARAMETER": ...} dict.
     if isinstance(low, dict) or isinstance(high, dict):
         return ""
-    if low is not None and high is not None:
-        return f"expected between {low} and {high}"
-    if low is not None:
-        return f"expected at least {low}"
-    if high is not None:
-        return f"expected at most {high}"
-    return ""
+    return expected_range(low, high)
 
 
 def describe(result, gx_context) -> GateReport:
