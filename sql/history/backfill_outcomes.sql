@@ -1,10 +1,7 @@
--- Each hour of a backfill's runs: its status and events staged (./sparkify backfill).
+-- Each hour a backfill's runs handled: its status and events staged (./sparkify backfill).
 select
     batch_hour,
     status,
     events_staged
 from run_history
-where run_id like 'backfill__%%'
-    and batch_hour >= %(start)s
-    and batch_hour < %(end)s
-    and finished_at >= %(since)s;
+where run_id = any(%(run_ids)s);

@@ -11,7 +11,7 @@ import pytest
 from helpers import HOUR, TEST_HOUR, clean, rows, run_hour_in_process, warehouse, without_song_stager
 
 from sparkify import datagen
-from sparkify.local import backfill, dataset
+from sparkify.local import backfill, dataset, runner
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -40,6 +40,12 @@ def test_a_backfill_through_the_scheduler_equals_the_hours_run_one_after_another
     for hour in (START + n * HOUR for n in range(4)):
         run_hour_in_process(hour)
     one_after_another, results = warehouse(stack), rows(stack, RESULTS)
+    load_input(stack, tmp_path)
+    # A demo's manual run of 10:00 is dated 11:00, the backfill run of 11:00's date: the
+    # backfill must still run 11:00 itself.
+    runner.ensure_metadata_db(stack)
+    demo = runner.run_hour(stack, START, tmp_path / "demo-logs")
+    assert demo.succeeded, demo.log.read_text()[-3000:]
     load_input(stack, tmp_path)
     progress = io.StringIO()
 

@@ -15,7 +15,7 @@ import sqlite3
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TextIO
 
 from sparkify import sql_files
@@ -64,13 +64,8 @@ def _metadata(stack: LocalStack, sql: str, params: tuple = ()) -> list[tuple]:
         db.close()
 
 
-def _run_states(stack: LocalStack, since: str) -> dict[str, int]:
-    rows = _metadata(
-        stack,
-        "select state, count(*) from dag_run where dag_id = ? and run_type = 'backfill' and queued_at >= ? group by state",
-        (runner.DAG_ID, since),
-    )
-    return dict(rows)
+def _run_states(stack: LocalStack, backfill_id: int) -> dict[str, int]:
+    return dict(_metadata(stack, "select state, count(*) from dag_run where backfill_id = ? group by state", (backfill_id,)))
 
 
 def _progress(out: TextIO, done: int, total: int, states: dict[str, int], elapsed: float) -> None:
@@ -95,6 +90,26 @@ def _airflow(stack: LocalStack, *args: str) -> None:
         raise RuntimeError(f"airflow {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
 
 
+def _api(api_url: str, method: str, path: str, timeout_seconds: float = 120) -> dict:
+    """One call to the api-server's REST API, waiting for the server to come up."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(f"{api_url}api/v2/{path}", method=method), timeout=30) as r:
+                body = r.read()
+                return json.loads(body) if body else {}
+        except urllib.error.HTTPError:
+            raise
+        except urllib.error.URLError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
 def run(
     stack: LocalStack,
     start: datetime,
@@ -109,58 +124,117 @@ def run(
     runner.ensure_metadata_db(stack)
     _airflow(stack, "dags", "reserialize")
     log = stack.log_dir / "backfill" / f"{datetime.now():%Y%m%dT%H%M%S}.log"
-    began_at = datetime.now(timezone.utc)
-    since = f"{began_at:%Y-%m-%d %H:%M:%S}"
     began = time.monotonic()
     only_backfills = {"AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"}
-    with AirflowServices(stack, free_port(), log, ("api-server", "scheduler", "dag-processor"), only_backfills):
+    port = free_port()
+    # The backfill is set up before the scheduler starts: with SQLite metadata, its writes
+    # and the scheduler's would meet in one locked file, and `backfill create` is not one
+    # transaction.
+    with AirflowServices(stack, port, log, ("api-server",), only_backfills) as api:
+        _close_open_backfills(api.url)
+        _remove_colliding_runs(stack, api.url, start, end)
+        # Logical dates, inclusive: a backfill run's logical date is the start of its hour.
+        dates = ["--from-date", start.isoformat(), "--to-date", (end - runner.HOUR).isoformat()]
+        limits = ["--max-active-runs", str(max_active_runs), "--reprocess-behavior", "completed"]
+        _airflow(stack, "backfill", "create", "--dag-id", runner.DAG_ID, *dates, *limits)
+        [(backfill_id, runs)] = _metadata(
+            stack,
+            "select b.id, count(r.id) from backfill b left join dag_run r on r.backfill_id = b.id "
+            "where b.id = (select max(id) from backfill where dag_id = ?) group by b.id",
+            (runner.DAG_ID,),
+        )
+        if runs < hours:
+            out.write(f"{hours - runs} of the {hours} hours have an unfinished run already and are left out\n")
         _airflow(stack, "dags", "unpause", runner.DAG_ID)
         try:
-            # Logical dates, inclusive: a run's logical date is the start of its hour.
-            dates = ["--from-date", start.isoformat(), "--to-date", (end - runner.HOUR).isoformat()]
-            limits = ["--max-active-runs", str(max_active_runs), "--reprocess-behavior", "completed"]
-            _airflow(stack, "backfill", "create", "--dag-id", runner.DAG_ID, *dates, *limits)
-            last_report, done = 0.0, 0
-            while done < hours and time.monotonic() - began < timeout_seconds:
-                time.sleep(2)
-                states = _run_states(stack, since)
-                done = sum(states.get(state, 0) for state in FINISHED)
-                if out.isatty() or time.monotonic() - last_report >= 30 or done == hours:
-                    _progress(out, done, hours, states, time.monotonic() - began)
-                    last_report = time.monotonic()
-            if out.isatty():
-                out.write("\n")
+            with AirflowServices(stack, port, log, ("scheduler", "dag-processor"), only_backfills):
+                last_report, done = 0.0, 0
+                while done < runs and time.monotonic() - began < timeout_seconds:
+                    time.sleep(2)
+                    states = _run_states(stack, backfill_id)
+                    done = sum(states.get(state, 0) for state in FINISHED)
+                    if out.isatty() or time.monotonic() - last_report >= 30 or done == runs:
+                        _progress(out, done, runs, states, time.monotonic() - began)
+                        last_report = time.monotonic()
+                if out.isatty():
+                    out.write("\n")
+                wall = time.monotonic() - began
+                # The scheduler closes a finished backfill on its next check (every 30 s).
+                _wait_for_open_backfills(stack, timeout_seconds=120)
         finally:
             _airflow(stack, "dags", "pause", runner.DAG_ID)
-    wall = time.monotonic() - began
-    summary = BackfillSummary(hours=hours, wall_seconds=wall, log=str(log))
-    summary.runs_failed = _run_states(stack, since).get("failed", 0)
-    summary.tasks, summary.task_seconds, summary.run_seconds = _run_totals(stack, since)
-    summary.outcomes = _outcomes(stack, start, end, began_at, summary.runs_failed)
+    summary = BackfillSummary(hours=runs, wall_seconds=wall, log=str(log))
+    summary.runs_failed = _run_states(stack, backfill_id).get("failed", 0)
+    summary.tasks, summary.task_seconds, summary.run_seconds = _run_totals(stack, backfill_id)
+    run_ids = [run_id for (run_id,) in _metadata(stack, "select run_id from dag_run where backfill_id = ?", (backfill_id,))]
+    summary.outcomes = _outcomes(stack, run_ids, summary.runs_failed)
     return summary
 
 
-def _run_totals(stack: LocalStack, since: str) -> tuple[int, float, float]:
+def _close_open_backfills(api_url: str) -> None:
+    """Cancels a backfill an interrupted ``./sparkify backfill`` left open: Airflow runs
+    one backfill a DAG at a time, and this command is the local stack's only backfiller."""
+    for backfill in _api(api_url, "GET", f"backfills?dag_id={runner.DAG_ID}")["backfills"]:
+        if backfill["completed_at"] is None:
+            _api(api_url, "PUT", f"backfills/{backfill['id']}/cancel")
+
+
+def _remove_colliding_runs(stack: LocalStack, api_url: str, start: datetime, end: datetime) -> None:
+    """Deletes the runs dated inside the range that a backfill would not run again: the
+    manual ones (``./sparkify demo``'s ``airflow dags test``) and those left unfinished by
+    an interrupted backfill. Airflow keys a DAG's runs by logical date, and dates a manual
+    run of a data-interval timetable at its interval's end but a backfill run at its
+    start: a backfill would take over the manual run of the hour before instead of
+    running its own, and it skips a date whose run is unfinished. The warehouse keeps
+    what those runs did; the backfill redoes it."""
+    from urllib.parse import quote
+
+    last = end - runner.HOUR
+    colliding = _metadata(
+        stack,
+        "select run_id from dag_run where dag_id = ? and logical_date >= ? and logical_date <= ? "
+        "and (run_type = 'manual' or state in ('queued', 'running'))",
+        (runner.DAG_ID, f"{start:%Y-%m-%d %H:%M:%S}", f"{last:%Y-%m-%d %H:%M:%S}.999999"),
+    )
+    for (run_id,) in colliding:
+        _api(api_url, "DELETE", f"dags/{runner.DAG_ID}/dagRuns/{quote(run_id, safe='')}")
+
+
+def _wait_for_open_backfills(stack: LocalStack, timeout_seconds: float) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        [(open_backfills,)] = _metadata(
+            stack, "select count(*) from backfill where dag_id = ? and completed_at is null", (runner.DAG_ID,)
+        )
+        if not open_backfills:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"a backfill of {runner.DAG_ID} is still open after {timeout_seconds:.0f} s: is another "
+                "./sparkify backfill or a scheduler running on this stack?"
+            )
+        time.sleep(2)
+
+
+def _run_totals(stack: LocalStack, backfill_id: int) -> tuple[int, float, float]:
     """The backfill's task instances, their seconds of work, and its runs' seconds from start to end."""
-    runs = "select run_id from dag_run where dag_id = ? and run_type = 'backfill' and queued_at >= ?"
     [(tasks, task_seconds)] = _metadata(
         stack,
-        f"select count(*), coalesce(sum(duration), 0) from task_instance where dag_id = ? and run_id in ({runs})",
-        (runner.DAG_ID, runner.DAG_ID, since),
+        "select count(*), coalesce(sum(t.duration), 0) from task_instance t "
+        "join dag_run r on r.dag_id = t.dag_id and r.run_id = t.run_id where r.backfill_id = ? and t.state <> 'removed'",
+        (backfill_id,),
     )
     [(run_seconds,)] = _metadata(
         stack,
-        "select coalesce(sum((julianday(end_date) - julianday(start_date)) * 86400), 0) from dag_run "
-        "where dag_id = ? and run_type = 'backfill' and queued_at >= ?",
-        (runner.DAG_ID, since),
+        "select coalesce(sum((julianday(end_date) - julianday(start_date)) * 86400), 0) from dag_run where backfill_id = ?",
+        (backfill_id,),
     )
     return tasks, task_seconds, run_seconds
 
 
-def _outcomes(stack: LocalStack, start: datetime, end: datetime, began_at: datetime, runs_failed: int) -> dict[str, int]:
+def _outcomes(stack: LocalStack, run_ids: list[str], runs_failed: int) -> dict[str, int]:
     """Hours by outcome, from the warehouse's run history of this backfill's runs."""
-    params = {"start": start.replace(tzinfo=None), "end": end.replace(tzinfo=None), "since": began_at.replace(tzinfo=None)}
-    _, rows = run_query(stack, sql_files.read("history/backfill_outcomes.sql"), params)
+    _, rows = run_query(stack, sql_files.read("history/backfill_outcomes.sql"), {"run_ids": run_ids})
     outcomes = {"published": 0, "empty": 0, "blocked": 0}
     for _, status, events_staged in rows:
         if status == "blocked":
