@@ -11,7 +11,6 @@ backfill's hours run.
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 import time
 from dataclasses import dataclass, field
@@ -56,16 +55,8 @@ class BackfillSummary:
         )
 
 
-def _metadata(stack: LocalStack, sql: str, params: tuple = ()) -> list[tuple]:
-    db = sqlite3.connect(stack.airflow_home / "airflow.db", timeout=30)
-    try:
-        return db.execute(sql, params).fetchall()
-    finally:
-        db.close()
-
-
 def _run_states(stack: LocalStack, backfill_id: int) -> dict[str, int]:
-    return dict(_metadata(stack, "select state, count(*) from dag_run where backfill_id = ? group by state", (backfill_id,)))
+    return dict(runner.metadata_rows(stack, "select state, count(*) from dag_run where backfill_id = ? group by state", (backfill_id,)))
 
 
 def _progress(out: TextIO, done: int, total: int, states: dict[str, int], elapsed: float) -> None:
@@ -137,7 +128,7 @@ def run(
         dates = ["--from-date", start.isoformat(), "--to-date", (end - runner.HOUR).isoformat()]
         limits = ["--max-active-runs", str(max_active_runs), "--reprocess-behavior", "completed"]
         _airflow(stack, "backfill", "create", "--dag-id", runner.DAG_ID, *dates, *limits)
-        [(backfill_id, runs)] = _metadata(
+        [(backfill_id, runs)] = runner.metadata_rows(
             stack,
             "select b.id, count(r.id) from backfill b left join dag_run r on r.backfill_id = b.id "
             "where b.id = (select max(id) from backfill where dag_id = ?) group by b.id",
@@ -166,7 +157,7 @@ def run(
     summary = BackfillSummary(hours=runs, wall_seconds=wall, log=str(log))
     summary.runs_failed = _run_states(stack, backfill_id).get("failed", 0)
     summary.tasks, summary.task_seconds, summary.run_seconds = _run_totals(stack, backfill_id)
-    run_ids = [run_id for (run_id,) in _metadata(stack, "select run_id from dag_run where backfill_id = ?", (backfill_id,))]
+    run_ids = [run_id for (run_id,) in runner.metadata_rows(stack, "select run_id from dag_run where backfill_id = ?", (backfill_id,))]
     summary.outcomes = _outcomes(stack, run_ids, summary.runs_failed)
     return summary
 
@@ -190,7 +181,7 @@ def _remove_colliding_runs(stack: LocalStack, api_url: str, start: datetime, end
     from urllib.parse import quote
 
     last = end - runner.HOUR
-    colliding = _metadata(
+    colliding = runner.metadata_rows(
         stack,
         "select run_id from dag_run where dag_id = ? and logical_date >= ? and logical_date <= ? "
         "and (run_type = 'manual' or state in ('queued', 'running'))",
@@ -203,7 +194,7 @@ def _remove_colliding_runs(stack: LocalStack, api_url: str, start: datetime, end
 def _wait_for_open_backfills(stack: LocalStack, timeout_seconds: float) -> None:
     deadline = time.monotonic() + timeout_seconds
     while True:
-        [(open_backfills,)] = _metadata(
+        [(open_backfills,)] = runner.metadata_rows(
             stack, "select count(*) from backfill where dag_id = ? and completed_at is null", (runner.DAG_ID,)
         )
         if not open_backfills:
@@ -218,13 +209,13 @@ def _wait_for_open_backfills(stack: LocalStack, timeout_seconds: float) -> None:
 
 def _run_totals(stack: LocalStack, backfill_id: int) -> tuple[int, float, float]:
     """The backfill's task instances, their seconds of work, and its runs' seconds from start to end."""
-    [(tasks, task_seconds)] = _metadata(
+    [(tasks, task_seconds)] = runner.metadata_rows(
         stack,
         "select count(*), coalesce(sum(t.duration), 0) from task_instance t "
         "join dag_run r on r.dag_id = t.dag_id and r.run_id = t.run_id where r.backfill_id = ? and t.state <> 'removed'",
         (backfill_id,),
     )
-    [(run_seconds,)] = _metadata(
+    [(run_seconds,)] = runner.metadata_rows(
         stack,
         "select coalesce(sum((julianday(end_date) - julianday(start_date)) * 86400), 0) from dag_run where backfill_id = ?",
         (backfill_id,),

@@ -322,8 +322,6 @@ def data_docs_figures(stack: LocalStack, stored_hours: int = 8_760, tries: int =
 
 def airflow_overhead(stack: LocalStack) -> list[str]:
     """One real hour under ``airflow dags test``: its wall time against its tasks' durations."""
-    import sqlite3
-
     from sparkify.local import dataset, runner
 
     if not REAL_DATA.is_dir():
@@ -334,15 +332,12 @@ def airflow_overhead(stack: LocalStack) -> list[str]:
     outcomes = [runner.run_hour(stack, hour, log_dir) for hour in REAL_HOURS]
     if not all(o.succeeded for o in outcomes):
         return [f"end-to-end run on the real data | FAILED, see {log_dir} | | |"]
-    db = sqlite3.connect(stack.airflow_home / "airflow.db")
-    try:
-        [(tasks, work)] = db.execute(
-            "select count(*), sum(duration) from task_instance where run_id = "
-            "(select run_id from dag_run where data_interval_start like ? order by id desc limit 1)",
-            (f"{REAL_HOURS[1]:%Y-%m-%d %H:%M:%S}%",),
-        ).fetchall()
-    finally:
-        db.close()
+    [(tasks, work)] = runner.metadata_rows(
+        stack,
+        "select count(*), sum(duration) from task_instance where run_id = "
+        "(select run_id from dag_run where data_interval_start like ? order by id desc limit 1)",
+        (f"{REAL_HOURS[1]:%Y-%m-%d %H:%M:%S}%",),
+    )
     wall = outcomes[1].seconds
     overhead = wall - work
     return [

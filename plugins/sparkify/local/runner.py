@@ -50,6 +50,17 @@ def ensure_metadata_db(stack: LocalStack) -> None:
             raise RuntimeError(f"airflow db migrate failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
 
 
+def metadata_rows(stack: LocalStack, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of a query on the local Airflow metadata database (SQLite)."""
+    import sqlite3
+
+    db = sqlite3.connect(stack.airflow_home / "airflow.db", timeout=30)
+    try:
+        return db.execute(sql, params).fetchall()
+    finally:
+        db.close()
+
+
 @dataclass(frozen=True)
 class HourOutcome:
     hour: datetime
