@@ -6,7 +6,6 @@ emits nothing and starts nothing."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import urllib.request
 
@@ -37,19 +36,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 GOOD, BAD = TEST_HOUR, TEST_HOUR + HOUR
 
 
-def metadata(stack, sql: str, params=()) -> list[tuple]:
-    db = sqlite3.connect(stack.airflow_home / "airflow.db")
-    try:
-        return db.execute(sql, params).fetchall()
-    finally:
-        db.close()
-
-
 def asset_events(stack) -> list[tuple[str, dict]]:
     return [
         (name, json.loads(extra))
-        for name, extra in metadata(
-            stack, "select a.name, e.extra from asset_event e join asset a on a.id = e.asset_id order by e.id"
+        for name, extra in runner.metadata_rows(
+            stack, "select a.name, e.extra::text from asset_event e join asset a on a.id = e.asset_id order by e.id"
         )
     ]
 
@@ -72,7 +63,7 @@ def hours_run(stack, tmp_path_factory):
     events_before = len(asset_events(stack))
     good_run = runner.run_hour(stack, GOOD, logs)
     after_good = asset_events(stack)[events_before:]
-    queued_after_good = metadata(stack, "select target_dag_id from asset_dag_run_queue")
+    queued_after_good = runner.metadata_rows(stack, "select target_dag_id from asset_dag_run_queue")
     bad_run = runner.run_hour(stack, BAD, logs)
     after_bad = asset_events(stack)[events_before + len(after_good) :]
     assert good_run.succeeded, good_run.log.read_text()[-3000:]

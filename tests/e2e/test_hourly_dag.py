@@ -148,17 +148,17 @@ def test_the_readme_demo_and_bad_hour_commands_run_on_synthetic_data(stack):
 
 def test_each_gate_task_links_its_data_docs_page(stack, loaded):
     import json
-    import sqlite3
     from urllib.request import urlopen
 
-    db = sqlite3.connect(stack.airflow_home / "airflow.db")
+    from sparkify.local import runner
+
     # The latest link of each gate task that validated something (an empty batch links nothing).
     links = dict(
-        db.execute(
-            "select task_id, value from xcom where key = '_link_DataDocsLink' and value <> '\"\"' order by timestamp"
-        ).fetchall()
+        runner.metadata_rows(
+            stack,
+            "select task_id, value::text from xcom where key = '_link_DataDocsLink' and value::text <> '\"\"' order by timestamp",
+        )
     )
-    db.close()
 
     assert set(links) == {"validate_staging", "validate_warehouse"}
     for task_id, value in links.items():

@@ -10,6 +10,7 @@ api-server reads the task logs from the shared local folder) and no triggerer ru
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 from sparkify.local.airflow_env import airflow_environment
@@ -17,9 +18,10 @@ from sparkify.local.runner import AIRFLOW, ensure_metadata_db
 from sparkify.local.stack import LocalStack
 
 COMMANDS = {
-    "api-server": ["api-server"],
-    "scheduler": ["scheduler", "--skip-serve-logs"],
-    "dag-processor": ["dag-processor"],
+    "api-server": [AIRFLOW, "api-server"],
+    # Its LocalExecutor forks the tasks: see sparkify.local.preloaded_airflow.
+    "scheduler": [sys.executable, "-m", "sparkify.local.preloaded_airflow", "scheduler", "--skip-serve-logs"],
+    "dag-processor": [AIRFLOW, "dag-processor"],
 }
 
 
@@ -61,7 +63,7 @@ class AirflowServices:
         self._log = open(self.log_path, "ab")
         for name in self.names:
             self.processes.append(
-                subprocess.Popen([AIRFLOW, *COMMANDS[name]], env=env, stdout=self._log, stderr=subprocess.STDOUT)
+                subprocess.Popen(COMMANDS[name], env=env, stdout=self._log, stderr=subprocess.STDOUT)
             )
         return self
 

@@ -56,7 +56,7 @@ class BackfillSummary:
 
 
 def _run_states(stack: LocalStack, backfill_id: int) -> dict[str, int]:
-    return dict(runner.metadata_rows(stack, "select state, count(*) from dag_run where backfill_id = ? group by state", (backfill_id,)))
+    return dict(runner.metadata_rows(stack, "select state, count(*) from dag_run where backfill_id = %s group by state", (backfill_id,)))
 
 
 def _progress(out: TextIO, done: int, total: int, states: dict[str, int], elapsed: float) -> None:
@@ -116,7 +116,7 @@ def run(
     _airflow(stack, "dags", "reserialize")
     log = stack.log_dir / "backfill" / f"{datetime.now():%Y%m%dT%H%M%S}.log"
     began = time.monotonic()
-    only_backfills = {"AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"}
+    only_backfills = {"AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False", "AIRFLOW__CORE__PARALLELISM": str(2 * max_active_runs), "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2"}
     port = free_port()
     # The backfill is set up before the scheduler starts: with SQLite metadata, its writes
     # and the scheduler's would meet in one locked file, and `backfill create` is not one
@@ -131,7 +131,7 @@ def run(
         [(backfill_id, runs)] = runner.metadata_rows(
             stack,
             "select b.id, count(r.id) from backfill b left join dag_run r on r.backfill_id = b.id "
-            "where b.id = (select max(id) from backfill where dag_id = ?) group by b.id",
+            "where b.id = (select max(id) from backfill where dag_id = %s) group by b.id",
             (runner.DAG_ID,),
         )
         if runs < hours:
@@ -157,7 +157,7 @@ def run(
     summary = BackfillSummary(hours=runs, wall_seconds=wall, log=str(log))
     summary.runs_failed = _run_states(stack, backfill_id).get("failed", 0)
     summary.tasks, summary.task_seconds, summary.run_seconds = _run_totals(stack, backfill_id)
-    run_ids = [run_id for (run_id,) in runner.metadata_rows(stack, "select run_id from dag_run where backfill_id = ?", (backfill_id,))]
+    run_ids = [run_id for (run_id,) in runner.metadata_rows(stack, "select run_id from dag_run where backfill_id = %s", (backfill_id,))]
     summary.outcomes = _outcomes(stack, run_ids, summary.runs_failed)
     return summary
 
@@ -183,9 +183,9 @@ def _remove_colliding_runs(stack: LocalStack, api_url: str, start: datetime, end
     last = end - runner.HOUR
     colliding = runner.metadata_rows(
         stack,
-        "select run_id from dag_run where dag_id = ? and logical_date >= ? and logical_date <= ? "
+        "select run_id from dag_run where dag_id = %s and logical_date between %s and %s "
         "and (run_type = 'manual' or state in ('queued', 'running'))",
-        (runner.DAG_ID, f"{start:%Y-%m-%d %H:%M:%S}", f"{last:%Y-%m-%d %H:%M:%S}.999999"),
+        (runner.DAG_ID, start, last),
     )
     for (run_id,) in colliding:
         _api(api_url, "DELETE", f"dags/{runner.DAG_ID}/dagRuns/{quote(run_id, safe='')}")
@@ -195,7 +195,7 @@ def _wait_for_open_backfills(stack: LocalStack, timeout_seconds: float) -> None:
     deadline = time.monotonic() + timeout_seconds
     while True:
         [(open_backfills,)] = runner.metadata_rows(
-            stack, "select count(*) from backfill where dag_id = ? and completed_at is null", (runner.DAG_ID,)
+            stack, "select count(*) from backfill where dag_id = %s and completed_at is null", (runner.DAG_ID,)
         )
         if not open_backfills:
             return
@@ -212,12 +212,12 @@ def _run_totals(stack: LocalStack, backfill_id: int) -> tuple[int, float, float]
     [(tasks, task_seconds)] = runner.metadata_rows(
         stack,
         "select count(*), coalesce(sum(t.duration), 0) from task_instance t "
-        "join dag_run r on r.dag_id = t.dag_id and r.run_id = t.run_id where r.backfill_id = ? and t.state <> 'removed'",
+        "join dag_run r on r.dag_id = t.dag_id and r.run_id = t.run_id where r.backfill_id = %s and t.state <> 'removed'",
         (backfill_id,),
     )
     [(run_seconds,)] = runner.metadata_rows(
         stack,
-        "select coalesce(sum((julianday(end_date) - julianday(start_date)) * 86400), 0) from dag_run where backfill_id = ?",
+        "select coalesce(sum(extract(epoch from end_date - start_date)), 0)::float from dag_run where backfill_id = %s",
         (backfill_id,),
     )
     return tasks, task_seconds, run_seconds

@@ -335,8 +335,8 @@ def airflow_overhead(stack: LocalStack) -> list[str]:
     [(tasks, work)] = runner.metadata_rows(
         stack,
         "select count(*), sum(duration) from task_instance where run_id = "
-        "(select run_id from dag_run where data_interval_start like ? order by id desc limit 1)",
-        (f"{REAL_HOURS[1]:%Y-%m-%d %H:%M:%S}%",),
+        "(select run_id from dag_run where dag_id = %s and data_interval_start = %s order by id desc limit 1)",
+        (runner.DAG_ID, REAL_HOURS[1]),
     )
     wall = outcomes[1].seconds
     overhead = wall - work

@@ -44,19 +44,23 @@ def airflow(stack: LocalStack, *args: str, extra_env: dict[str, str] | None = No
 
 def ensure_metadata_db(stack: LocalStack) -> None:
     stack.airflow_home.mkdir(parents=True, exist_ok=True)
-    if not (stack.airflow_home / "airflow.db").exists():
+    if not metadata_rows(stack, "select to_regclass('public.alembic_version') is not null")[0][0]:
         done = airflow(stack, "db", "migrate", capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"airflow db migrate failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
 
 
 def metadata_rows(stack: LocalStack, sql: str, params: tuple = ()) -> list[tuple]:
-    """Rows of a query on the local Airflow metadata database (SQLite)."""
-    import sqlite3
+    """Rows of a query on the local Airflow metadata database (``%s`` placeholders)."""
+    import psycopg2
 
-    db = sqlite3.connect(stack.airflow_home / "airflow.db", timeout=30)
+    from sparkify.local.stack import METADATA_DATABASE, PG_USER
+
+    db = psycopg2.connect(host="127.0.0.1", port=stack.pg_port, user=PG_USER, dbname=METADATA_DATABASE)
     try:
-        return db.execute(sql, params).fetchall()
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
     finally:
         db.close()
 

@@ -23,6 +23,9 @@ from pathlib import Path
 from sparkify.quality.data_docs import archive_folder
 
 DATABASE = "sparkify"
+# Airflow's metadata database, in the same server: SQLite takes one writer at a time, and
+# the scheduler, the api-server and every running task write to it.
+METADATA_DATABASE = "airflow"
 BUCKET = "sparkify-local"
 # Receives the bucket's ObjectCreated notifications for song_data/, as in production.
 SONG_QUEUE = "sparkify-song-objects"
@@ -91,6 +94,10 @@ class LocalStack:
     @property
     def airflow_home(self) -> Path:
         return self.root / "airflow"
+
+    @property
+    def metadata_url(self) -> str:
+        return f"postgresql+psycopg2://{PG_USER}@127.0.0.1:{self.pg_port}/{METADATA_DATABASE}"
 
     @property
     def s3_endpoint(self) -> str:
@@ -172,9 +179,10 @@ class LocalStack:
         try:
             conn.autocommit = True
             with conn.cursor() as cur:
-                cur.execute("select 1 from pg_database where datname = %s", (DATABASE,))
-                if cur.fetchone() is None:
-                    cur.execute(f'create database "{DATABASE}"')
+                for database in (DATABASE, METADATA_DATABASE):
+                    cur.execute("select 1 from pg_database where datname = %s", (database,))
+                    if cur.fetchone() is None:
+                        cur.execute(f'create database "{database}"')
         finally:
             conn.close()
 

@@ -122,7 +122,8 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         from great_expectations_provider.common.errors import GXValidationFailed
 
         from sparkify import warehouse
-        from sparkify.quality.context import quiet_gx_logging
+        from sparkify.quality.context import quiet_gx_logging, results_dirs
+        from sparkify.quality.docs_window import site_lock
 
         quiet_gx_logging()
         from sparkify.quality.results import run_identifier
@@ -138,21 +139,22 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         self.configure_file_data_context = lambda: self._gx_context
         self.configure_checkpoint = lambda gx_context: _RecordingCheckpoints(self._checkpoints, self)
         self.batch_parameters = {"batch_hour": str(window.params["data_interval_start"])}
-        self._keep_docs_window(window)
         if self.expectation_parameters_sql:
             self.expectation_parameters = warehouse.for_connection(self.warehouse_conn_id).query_row(
                 self.expectation_parameters_sql, window.params
             )
             self.log.info("Suite parameters for [%s, %s): %s", window.start, window.end, self.expectation_parameters)
-        try:
-            super().execute(context)
-        except GXValidationFailed:
-            worst = self._report(window)
-            if worst == "critical":
-                self._push_pages(context)
-                raise
-        else:
-            worst = self._report(window)
+        failure = None
+        with site_lock(results_dirs()[0]):
+            self._keep_docs_window(window)
+            try:
+                super().execute(context)
+            except GXValidationFailed as error:
+                failure = error
+        worst = self._report(window)
+        if failure is not None and worst == "critical":
+            self._push_pages(context)
+            raise failure
         context["ti"].xcom_push(key=GATE_OUTCOME_XCOM_KEY, value="warning" if worst else "passed")
         self._push_pages(context)
 

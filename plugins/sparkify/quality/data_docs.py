@@ -27,6 +27,9 @@ S3_BUILD_DIR = Path("uncommitted/data_docs/s3_site_build")
 DEFAULT_DAYS = 14
 # Where the archived pages are published, under the site's address.
 ARCHIVE_PATH = "archive/"
+# GX's page views, keeping their compiled templates between runs (sparkify.quality.docs_views).
+PAGE_VIEW = {"module_name": "sparkify.quality.docs_views", "class_name": "CachedPageView"}
+INDEX_VIEW = {"module_name": "sparkify.quality.docs_views", "class_name": "CachedIndexPageView"}
 
 
 def archive_folder(site_dir: Path) -> Path:
@@ -79,8 +82,15 @@ class DataDocsSite:
         return unquote(url.removeprefix(self.public_base or ""))
 
     def gx_site_config(self, gx_dir: Path) -> dict:
-        # No profiling section: it would list the whole results store once more per update.
-        return {**self._site_config(self.build_dir(gx_dir), self.public_base), "site_section_builders": {"profiling": "None"}}
+        return {
+            **self._site_config(self.build_dir(gx_dir), self.public_base),
+            "site_section_builders": {
+                "validations": {"view": PAGE_VIEW},
+                "expectations": {"view": PAGE_VIEW},
+                # No profiling section: it would list the whole results store once more per update.
+                "profiling": "None",
+            },
+        }
 
     def archive_dir(self, gx_dir: Path) -> Path:
         """The local folder of the archived pages, published at ``archive/`` under the
@@ -105,7 +115,7 @@ class DataDocsSite:
         return {
             **self._site_config(self.archive_dir(gx_dir), self.archive_public_base),
             "site_section_builders": {
-                "validations": {"source_store_name": ARCHIVE_STORE},
+                "validations": {"source_store_name": ARCHIVE_STORE, "view": PAGE_VIEW},
                 "expectations": "None",
                 "profiling": "None",
             },
@@ -116,7 +126,12 @@ class DataDocsSite:
         backend = {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder)}
         if public_base:
             backend["base_public_path"] = public_base
-        return {"class_name": "SiteBuilder", "show_how_to_buttons": False, "store_backend": backend}
+        return {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": backend,
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "view": INDEX_VIEW},
+        }
 
     def upload(self, gx_dir: Path, pages: list[str], aws_conn_id: str = "aws_default") -> int:
         """For an S3 site, uploads the index, ``pages`` (site-relative paths) and, the first

@@ -20,7 +20,10 @@ Nothing is lost: each expectation's outcome stays in the warehouse table
 
 from __future__ import annotations
 
+import fcntl
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,6 +45,19 @@ class WindowChanges:
 
     moved: list[tuple[str, str]] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def site_lock(results_dir: Path) -> Iterator[None]:
+    """Held by a gate from its window's moves to its pages' update: the gates of
+    concurrent hours take turns with the results store and the site, because one gate's
+    window moves results that another's index (GX reads every listed result) or window
+    walk is reading."""
+    lock_file = results_dir.parent / f"{results_dir.name}.lock"
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def _run_folders(store: Path):
