@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from helpers import clean, rows, snapshot
-from reference import expected_artists, expected_songplays, expected_time, expected_users, hour_events, songs, utc_hour
 
 from sparkify.local import dataset, runner
+from sparkify.local.contract import expected_artists, expected_songplays, expected_time, expected_users, hour_events, songs, utc_hour
 from sparkify.warehouse.schema import STAR_TABLES
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]

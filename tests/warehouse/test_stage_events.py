@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from helpers import HOUR, clean, context_for, put, rows, snapshot, utc
-from reference import hour_events, ts_to_timestamp
 
+from sparkify.local.contract import hour_events, ts_to_timestamp
 from sparkify.local.stack import BUCKET
 from sparkify.operators import StageEventsOperator
 

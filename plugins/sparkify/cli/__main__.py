@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sparkify.local.airflow_env import PROJECT_ROOT, airflow_environment
+from sparkify.local.backfill import MAX_ACTIVE_RUNS
 from sparkify.local.stack import LocalStack, StackError
 
 DEFAULT_START = "2018-11-15T10"
@@ -241,7 +242,7 @@ def cmd_ui(args) -> int:
 def cmd_bench(args) -> int:
     from sparkify.local import bench
 
-    print(bench.run(args.events, args.songs, args.hours))
+    print(bench.run_month(args.max_active_runs) if args.month else bench.run(args.events, args.songs, args.hours))
     return 0
 
 
@@ -271,12 +272,18 @@ def main(argv: list[str] | None = None) -> int:
     backfill.add_argument("--start", required=True, help="first hour, UTC, e.g. 2018-11-01T00")
     backfill.add_argument("--end", required=True, help="hour after the last, UTC, e.g. 2018-12-01T00")
     backfill.add_argument("--data", help="a folder in the Sparkify layout (default: a generated synthetic dataset)")
-    backfill.add_argument("--max-active-runs", type=int, default=4, help="hours run at once (default %(default)s)")
+    backfill.add_argument("--max-active-runs", type=int, default=MAX_ACTIVE_RUNS, help="hours run at once (default %(default)s)")
     backfill.set_defaults(func=cmd_backfill)
     bench = sub.add_parser("bench", help="measured figures and ratios on a private stack: staging, memory, gates, songs")
     bench.add_argument("--events", type=int, default=1_000_000, help="events in the hour (default %(default)s)")
     bench.add_argument("--songs", type=int, default=14_896, help="song objects in the catalogue (default %(default)s, the real one's size)")
     bench.add_argument("--hours", type=int, default=100, help="equal hours run in a row for the history figure (default %(default)s)")
+    bench.add_argument(
+        "--month",
+        action="store_true",
+        help="instead: the real month (720 hours) through the scheduler, its warehouse against the contract (about 30 min)",
+    )
+    bench.add_argument("--max-active-runs", type=int, default=MAX_ACTIVE_RUNS, help="with --month: hours run at once (default %(default)s)")
     bench.set_defaults(func=cmd_bench)
     runs = sub.add_parser("runs", help="the latest hourly runs from the warehouse's run history")
     runs.add_argument("--last", type=int, default=24, help="how many runs (default %(default)s)")

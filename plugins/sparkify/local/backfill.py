@@ -24,6 +24,9 @@ from sparkify.local.stack import LocalStack, free_port
 from sparkify.local.warehouse_admin import run_query
 
 FINISHED = ("success", "failed")
+# Hours run at once: on two cores, the runs' tasks then keep both busy (a task waits on
+# the warehouse, S3 and the scheduler about half of its time).
+MAX_ACTIVE_RUNS = 8
 
 
 @dataclass
@@ -106,7 +109,7 @@ def run(
     start: datetime,
     end: datetime,
     *,
-    max_active_runs: int = 4,
+    max_active_runs: int = MAX_ACTIVE_RUNS,
     out: TextIO = sys.stderr,
     timeout_seconds: float = 6 * 3600,
 ) -> BackfillSummary:
@@ -116,11 +119,17 @@ def run(
     _airflow(stack, "dags", "reserialize")
     log = stack.log_dir / "backfill" / f"{datetime.now():%Y%m%dT%H%M%S}.log"
     began = time.monotonic()
-    only_backfills = {"AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False", "AIRFLOW__CORE__PARALLELISM": str(2 * max_active_runs), "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2"}
+    only_backfills = {
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+        # stage_events and stage_songs of each hour run side by side.
+        "AIRFLOW__CORE__PARALLELISM": str(2 * max_active_runs),
+        # A run's next task is queued on the scheduler's next loop; between two loops with
+        # nothing to do it sleeps this long (default 1 s, seven times a run).
+        "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
+    }
     port = free_port()
-    # The backfill is set up before the scheduler starts: with SQLite metadata, its writes
-    # and the scheduler's would meet in one locked file, and `backfill create` is not one
-    # transaction.
+    # The backfill is set up before the scheduler starts: `backfill create` is not one
+    # transaction, and a scheduler must not start runs of a half-made backfill.
     with AirflowServices(stack, port, log, ("api-server",), only_backfills) as api:
         _close_open_backfills(api.url)
         _remove_colliding_runs(stack, api.url, start, end)

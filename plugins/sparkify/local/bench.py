@@ -347,6 +347,84 @@ def airflow_overhead(stack: LocalStack) -> list[str]:
     ]
 
 
+MONTH = (datetime(2018, 11, 1, tzinfo=timezone.utc), datetime(2018, 12, 1, tzinfo=timezone.utc))
+MONTH_TARGET_MINUTES = 30
+
+
+def month_figures(stack: LocalStack, max_active_runs: int) -> list[str]:
+    """The real month through ``./sparkify backfill``'s scheduler, and its warehouse
+    against the contract computed from the raw files (:mod:`sparkify.local.contract`)."""
+    from sparkify.local import backfill, dataset
+
+    if not REAL_DATA.is_dir():
+        return [f"the real month through the scheduler | skipped: {REAL_DATA} is absent | | |"]
+    dataset.upload(stack, REAL_DATA)
+    summary = backfill.run(stack, *MONTH, max_active_runs=max_active_runs)
+    minutes = summary.wall_seconds / 60
+    counts = ", ".join(f"{count} {outcome}" for outcome, count in summary.outcomes.items())
+    runs = max(summary.hours, 1)
+    work, run_wall = summary.task_seconds / runs, summary.run_seconds / runs
+    return [
+        f"the real month through the scheduler ({summary.hours} hourly runs, {max_active_runs} at a time) | "
+        f"{minutes:.1f} min ({summary.wall_seconds / runs:.2f} s an hour): {counts} | target: {MONTH_TARGET_MINUTES} min | "
+        f"{minutes / MONTH_TARGET_MINUTES:.2f}x | <= 1x {_verdict(minutes <= MONTH_TARGET_MINUTES)}",
+        f"a run of the month: Airflow overhead against work | {run_wall - work:.1f} s a run, "
+        f"{(run_wall - work) / max(summary.tasks / runs, 1):.2f} s a task | its tasks' work: {work:.1f} s a run | "
+        f"{(run_wall - work) / run_wall if run_wall else 0:.0%} overhead | reported",
+        *_month_against_contract(stack),
+    ]
+
+
+def _month_against_contract(stack: LocalStack) -> list[str]:
+    from collections import Counter
+
+    from sparkify.local import contract
+    from sparkify.local.warehouse_admin import run_query
+
+    def rows(sql: str) -> list[tuple]:
+        return run_query(stack, sql)[1]
+
+    events, catalogue = contract.month_events(REAL_DATA, MONTH[0]), contract.songs(REAL_DATA)
+    plays = Counter(
+        rows("select start_time, user_id, level, song_id, artist_id, session_id, location, user_agent from songplays")
+    )
+    checks = {
+        "songplays": (plays, contract.expected_songplays(events, catalogue)),
+        "users": (
+            {u: tuple(rest) for u, *rest in rows("select user_id, first_name, last_name, gender, level from users")},
+            contract.expected_users(events),
+        ),
+        "time": (set(rows("select start_time, hour, day, week, month, year, weekday from time")), contract.expected_time(events)),
+        "songs": (
+            {song_id for (song_id,) in rows("select song_id from songs")},
+            {song["song_id"] for song in catalogue},
+        ),
+        "artists": (
+            {a: tuple(rest) for a, *rest in rows("select artist_id, name, location, latitude, longitude from artists")},
+            contract.expected_artists(catalogue),
+        ),
+    }
+    got = ", ".join(f"{table} {sum(g.values()) if table == 'songplays' else len(g):,}" for table, (g, _) in checks.items())
+    expected = ", ".join(f"{table} {sum(e.values()) if table == 'songplays' else len(e):,}" for table, (_, e) in checks.items())
+    differing = [table for table, (g, e) in checks.items() if g != e]
+    return [
+        f"the month's warehouse against the contract computed from the raw files | {got} | {expected} | "
+        f"{'equal' if not differing else 'DIFFERENT: ' + ', '.join(differing)} | equal {_verdict(not differing)}"
+    ]
+
+
+def run_month(max_active_runs: int) -> str:
+    from sparkify.local.airflow_env import airflow_environment
+
+    stack = private_stack()
+    os.environ.update(airflow_environment(stack))
+    stack.up()
+    try:
+        return "\n".join([TABLE_HEADER, *month_figures(stack, max_active_runs)])
+    finally:
+        stack.destroy()
+
+
 def _verdict(met: bool) -> str:
     return "met" if met else "MISSED"
 

@@ -1,5 +1,6 @@
 """The warehouse contract (DESIGN.md §1) computed in plain Python from the raw JSON
-files, independently of the pipeline's SQL, for the tests to compare against."""
+files, independently of the pipeline's SQL: what the tests and the month benchmark
+compare the warehouse with."""
 
 from __future__ import annotations
 
@@ -15,9 +16,17 @@ def ts_to_timestamp(ms: int) -> datetime:
     return EPOCH + timedelta(milliseconds=ms)
 
 
-def day_events(data_dir: Path, day: datetime) -> list[dict]:
-    path = data_dir / f"log_data/{day:%Y/%m}/{day:%Y-%m-%d}-events.json"
+def _events(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def day_events(data_dir: Path, day: datetime) -> list[dict]:
+    return _events(data_dir / f"log_data/{day:%Y/%m}/{day:%Y-%m-%d}-events.json")
+
+
+def month_events(data_dir: Path, month: datetime) -> list[dict]:
+    """Every event of the month's day logs."""
+    return [e for path in sorted((data_dir / f"log_data/{month:%Y/%m}").glob("*-events.json")) for e in _events(path)]
 
 
 def hour_events(data_dir: Path, hour: datetime) -> list[dict]:
