@@ -5,6 +5,7 @@ leaves the same warehouse as the hours run one after another."""
 from __future__ import annotations
 
 import io
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,24 @@ def test_a_backfill_through_the_scheduler_equals_the_hours_run_one_after_another
     assert rows(stack, RESULTS) == results
     assert rows(stack, "select count(*) from validation_results where not success") == [(0,)]
     assert {run_id.split("__")[0] for (run_id,) in rows(stack, "select distinct run_id from run_steps")} == {"backfill"}
+
+
+# Eight real hours, three of them without events (02:00, 04:00 and 08:00), all started
+# at once, so they finish out of order.
+REAL_START, REAL_END = datetime(2018, 11, 15, 2, tzinfo=timezone.utc), datetime(2018, 11, 15, 10, tzinfo=timezone.utc)
+
+
+def test_real_hours_all_at_once_leave_the_warehouse_of_the_hours_one_after_another(stack, real_data):
+    clean(stack)
+    dataset.upload(stack, real_data)
+    for hour in runner.hours(REAL_START, REAL_END):
+        run_hour_in_process(hour)
+    one_after_another, results = warehouse(stack), rows(stack, RESULTS)
+    clean(stack)
+    dataset.upload(stack, real_data)
+
+    summary = backfill.run(stack, REAL_START, REAL_END, max_active_runs=8, out=io.StringIO())
+
+    assert summary.outcomes == {"published": 5, "empty": 3, "blocked": 0, "failed": 0}, summary.log
+    assert without_song_stager(warehouse(stack)) == without_song_stager(one_after_another)
+    assert rows(stack, RESULTS) == results
