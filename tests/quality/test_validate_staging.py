@@ -79,8 +79,8 @@ def test_a_duplicate_event_that_reaches_staging_stops_the_hour(one_song, capsys)
         hour.run_task("validate_staging")
 
     assert (
-        "FAILED [critical] expect_compound_columns_to_be_unique (session_id, item_in_session, user_id, ts): unexpected 2"
-        in capsys.readouterr().out
+        "FAILED [critical] unexpected_rows_expectation (No event appears twice in the hour: no two rows share "
+        "session_id, item_in_session, user_id and ts): unexpected 2" in capsys.readouterr().out
     )
 
 

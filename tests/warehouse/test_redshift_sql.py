@@ -194,8 +194,12 @@ def unexpected_rows_queries() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("suite", "query"), unexpected_rows_queries())
 def test_gx_sql_expectations_parse_as_redshift(suite, query):
-    # GX puts the batch's SELECT where {batch} stands, aliased "subselect" unless the query joins.
-    sql = query.replace("{batch}", "(select * from audit_table where batch_hour = '2018-11-15 14:00:00') as subselect")
+    from great_expectations.expectations.metrics.query_metric_provider import _query_has_join_clause
+
+    # GX puts the batch's SELECT where {batch} stands, aliased "subselect" unless the query
+    # joins (then the query names it itself).
+    batch = "(select * from audit_table where batch_hour = '2018-11-15 14:00:00')"
+    sql = query.replace("{batch}", batch if _query_has_join_clause(query) else f"{batch} as subselect")
 
     parse_redshift(sql)
 

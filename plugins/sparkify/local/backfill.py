@@ -41,16 +41,45 @@ class BackfillSummary:
     tasks: int = 0
     log: str = ""
 
+    @property
+    def seconds_per_hour(self) -> float:
+        return self.wall_seconds / max(self.hours, 1)
+
+    @property
+    def work_per_run(self) -> float:
+        """Seconds a run's tasks worked."""
+        return self.task_seconds / max(self.hours, 1)
+
+    @property
+    def wall_per_run(self) -> float:
+        """Seconds from a run's start to its end."""
+        return self.run_seconds / max(self.hours, 1)
+
+    @property
+    def overhead_per_run(self) -> float:
+        """Seconds of a run that no task worked: the scheduler's and executor's gaps."""
+        return self.wall_per_run - self.work_per_run
+
+    @property
+    def overhead_share(self) -> float:
+        return self.overhead_per_run / self.wall_per_run if self.wall_per_run else 0.0
+
+    @property
+    def overhead_per_task(self) -> float:
+        return self.overhead_per_run / max(self.tasks / max(self.hours, 1), 1)
+
+    @property
+    def counts(self) -> str:
+        return ", ".join(f"{count} {outcome}" for outcome, count in self.outcomes.items())
+
     def render(self) -> str:
         runs = max(self.hours, 1)
-        work, run_wall = self.task_seconds / runs, self.run_seconds / runs
-        overhead = run_wall - work
-        counts = ", ".join(f"{count} {outcome}" for outcome, count in self.outcomes.items())
+        run_wall, overhead = self.wall_per_run, self.overhead_per_run
         return "\n".join(
             [
-                f"{self.hours} hours in {self.wall_seconds / 60:.1f} min ({self.wall_seconds / runs:.1f} s an hour): {counts}",
-                f"a run: {run_wall:.1f} s from start to end, of which its {self.tasks / runs:.0f} tasks worked {work:.1f} s; "
-                f"Airflow overhead {overhead:.1f} s a run ({overhead / run_wall:.0%}), {overhead / max(self.tasks / runs, 1):.2f} s a task"
+                f"{self.hours} hours in {self.wall_seconds / 60:.1f} min ({self.seconds_per_hour:.1f} s an hour): {self.counts}",
+                f"a run: {run_wall:.1f} s from start to end, of which its {self.tasks / runs:.0f} tasks worked {self.work_per_run:.1f} s; "
+                f"Airflow overhead {overhead:.1f} s a run ({self.overhead_share:.0%}), {self.overhead_per_task:.2f} s a task"
                 if run_wall
                 else "no run finished",
                 f"scheduler and task logs: {self.log}",

@@ -148,6 +148,9 @@ class Warehouse(ABC):
             "new_fields": new_fields,
         }
         self.execute_script(cursor, sql_files.render("stage/place_events.sql"), params)
+        # The build reads the hour next; planned without statistics, its song match runs
+        # as a nested loop (51 s instead of 2.7 s for a million events and 300 songs).
+        self._refresh_statistics(cursor, "staging_events")
         cursor.execute(sql_files.read("stage/select_events_reconciliation.sql").strip().rstrip(";"), params)
         row = dict(zip((d[0] for d in cursor.description), cursor.fetchone()))
         return StageResult.from_reconciliation(row)

@@ -192,6 +192,7 @@ class PostgresWarehouse(Warehouse):
             _copy_in(cursor, "stage/postgres/copy_raw_songs.sql", rows(keys))
             self.execute_script(cursor, sql_files.read("stage/postgres/create_new_songs.sql"))
             inserted = self.execute_script(cursor, sql_files.read("stage/merge_staging_songs.sql"), params)
+            self._refresh_statistics(cursor, "staging_songs")
             return StageResult(
                 objects=len(keys), rows=inserted["staging_songs"], records=len(keys), quarantined=inserted["quarantine"]
             )
