@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 from sparkify.local import dataset
-from sparkify.local.in_process import HourInProcess, InMemoryTaskInstance, InProcessDagRun
+from sparkify.local.in_process import HourInProcess, InMemoryTaskInstance
 from sparkify.local.stack import BUCKET, LocalStack
 from sparkify.local.warehouse_admin import drop_all_tables, run_query
 from sparkify.warehouse import schema
@@ -22,11 +22,10 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
 
 
-def context_for(hour: datetime, run_type: str = "manual") -> dict:
+def context_for(hour: datetime) -> dict:
     """A task context for ``hour``: its data interval and a task instance keeping XComs in memory."""
     return {
         "run_id": f"test__{hour.isoformat()}",
-        "dag_run": InProcessDagRun(run_type),
         "data_interval_start": hour,
         "data_interval_end": hour + HOUR,
         "ti": InMemoryTaskInstance("task", {}),

@@ -119,15 +119,3 @@ def test_the_daily_listing_hour_finds_objects_whose_notification_never_came(cata
     midnight = StageSongsOperator(task_id="stage_songs", bucket=BUCKET, queue_name=SONG_QUEUE, listing_hour=0)
 
     assert midnight.execute(context_for(utc("2018-11-16T00:00"))) == 1
-
-
-def test_backfill_runs_leave_the_daily_listing_to_the_scheduled_runs(catalogue):
-    stage()
-    dataset.aws_client(catalogue, "s3").put_bucket_notification_configuration(
-        Bucket=BUCKET, NotificationConfiguration={}
-    )
-    put_songs(catalogue, [song("SOSILENT")])
-    midnight = StageSongsOperator(task_id="stage_songs", bucket=BUCKET, queue_name=SONG_QUEUE, listing_hour=0)
-
-    assert midnight.execute(context_for(utc("2018-11-16T00:00"), run_type="backfill")) == 0
-    assert midnight.execute(context_for(utc("2018-11-17T00:00"), run_type="scheduled")) == 1

@@ -9,7 +9,6 @@ import copy
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,14 +50,6 @@ class InMemoryTaskInstance:
         return [self.store.get((task_id, key)) for task_id in task_ids]
 
 
-@dataclass(frozen=True)
-class InProcessDagRun:
-    """The context's ``dag_run`` as far as the tasks read it: its type, as Airflow names it
-    (``manual``, ``scheduled``, ``backfill``)."""
-
-    run_type: str = "manual"
-
-
 class _OutletEvent:
     def __init__(self):
         self.extra = {}
@@ -78,7 +69,6 @@ class HourInProcess:
         self.outlet_events = outlet_events()
         self.context: dict[str, Any] = {
             "run_id": f"in_process__{hour.isoformat()}",
-            "dag_run": InProcessDagRun(),
             "data_interval_start": hour,
             "data_interval_end": hour + timedelta(hours=1),
             "var": {"value": _EnvironmentVariables()},

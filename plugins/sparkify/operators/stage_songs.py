@@ -10,11 +10,9 @@ class StageSongsOperator(BaseOperator):
     that SQS queue, so an hour with no new songs costs one queue request. The
     catalogue is listed instead (keys and ETags, no object reads) and compared with
     ``staging_song_objects`` when there is no queue, while nothing has been staged yet,
-    and in the scheduled or manual run of ``listing_hour`` each day: that daily
-    reconciliation catches objects whose notification never came (S3 does not promise
-    every one, and bulk loads may go in without them). Backfill runs leave it to the
-    scheduled runs: a month's backfill would otherwise list the same catalogue 30 times
-    in one sitting. Either way only the difference is read.
+    and in the run of ``listing_hour`` each day: that daily reconciliation catches
+    objects whose notification never came (S3 does not promise every one, and bulk
+    loads may go in without them). Either way only the difference is read.
 
     :param bucket: S3 bucket of the song objects (templated)
     :param prefix: key prefix of the song objects (templated)
@@ -66,8 +64,7 @@ class StageSongsOperator(BaseOperator):
             queue = ObjectCreatedQueue(SqsHook(aws_conn_id=self.aws_conn_id).get_conn(), self.queue_name) if self.queue_name else None
             anything_staged = backend.has_staged_song_objects()
             notified = queue.drain(self.bucket, self.prefix, suffix=".json") if queue is not None else Notifications()
-            daily_listing = window.start.hour == self.listing_hour and context["dag_run"].run_type != "backfill"
-            if queue is not None and anything_staged and not daily_listing:
+            if queue is not None and anything_staged and window.start.hour != self.listing_hour:
                 candidates, source = notified.objects, f"queue {self.queue_name}"
             else:
                 # The listing sees every object, including those the drained notifications name.
