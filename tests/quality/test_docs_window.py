@@ -64,6 +64,10 @@ def test_older_hours_move_to_the_archive_leave_the_window_and_render_again_on_de
     # quality page links them there.
     assert {p.split("/")[0] for p in pages(one_song, "20181115T100000")} == {"data_docs_archive"}
     assert len(pages(one_song, "20181115T100000")) == 8
+    # Pages lie in validations/<suite>/<run>/<run time>/; a suite's own folder may stay.
+    validations = one_song.data_docs_dir / "validations"
+    run_folders = [f for f in validations.glob("*/*") if f.is_dir()] + [f for f in validations.glob("*/*/*") if f.is_dir()]
+    assert [f for f in run_folders if not any(f.iterdir())] == [], "no emptied run folder is left for GX to walk"
     quality = fetch(f"{one_song.data_docs_url}quality.html")
     [archived_link] = re.findall(r'href="([^"]*archive/validations/staging_events/[^"]*20181115T100000[^"]*)"', quality)
     assert archived_link.startswith(one_song.data_docs_url)
