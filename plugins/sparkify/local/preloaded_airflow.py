@@ -13,6 +13,7 @@ import importlib
 import inspect
 import sys
 
+from sparkify import sql_files
 from sparkify.quality.context import quiet_gx_logging
 
 # What the tasks of dags/sparkify_hourly.py import when they run (their imports are
@@ -43,6 +44,7 @@ def main() -> None:
     # call in a process maps every loaded module to its file (realpath on thousands of
     # files): done here once, the tasks inherit the map.
     inspect.stack()
+    sql_files.split_every_file()
     from airflow.__main__ import main as airflow_main
 
     sys.exit(airflow_main())

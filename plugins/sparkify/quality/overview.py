@@ -90,8 +90,9 @@ class Overview:
         """Hours by their worst outcome across suites (not validated: no result at all)."""
         rank = {"passed": 1, "warning": 2, "critical": 3}
         counts = {"passed": 0, "warning": 0, "critical": 0, "not validated": 0}
+        suites = self.suites
         for hour in self.hours:
-            outcomes = [self.cells[hour, s].outcome for s in self.suites if (hour, s) in self.cells]
+            outcomes = [self.cells[hour, s].outcome for s in suites if (hour, s) in self.cells]
             counts[max(outcomes, key=rank.get) if outcomes else "not validated"] += 1
         return counts
 
@@ -103,6 +104,8 @@ class Overview:
         )
         return environment.get_template("quality.html.j2").render(
             overview=self,
+            # Listed once: each of the page's rows walks them, and listing them walks every cell.
+            suites=self.suites,
             plot=volume_plot(self.volume, self.since, self.until),
             link=lambda hour, cell: self.link(hour, cell, archived_url),
         )
