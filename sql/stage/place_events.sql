@@ -1,10 +1,12 @@
--- Expects the temp table event_lines of this transaction: every record read this run,
--- with its object, line, raw text, a number unique in the run (record_no), the typed
--- fields and, for one that could not be parsed, the reason. Each record is staged if
--- it belongs to the run's hour, left to the hour it belongs to, or quarantined with
--- its reason; the balance goes to stage_reconciliation. A rerun of the hour replaces
--- all three. Nothing here sorts or copies the whole hour: duplicates are found by
--- grouping the keys first, and only repeated keys are ranked.
+-- Expects the temp table event_lines of this transaction: the records read this run that
+-- no reader placed yet (on Redshift every record; on PostgreSQL the lines its reader passed
+-- on), each with its object, line, raw text, a number unique in the run (record_no), the
+-- typed fields and, for one that could not be parsed, the reason. Each is staged if it
+-- belongs to the run's hour, left to the hour it belongs to, or quarantined with its
+-- reason; the balance of the run, with the reader's own counts (records it staged, records
+-- it left to other hours), goes to stage_reconciliation. Nothing here sorts or copies the
+-- whole hour: duplicates are found by grouping the keys first, and only repeated keys are
+-- ranked.
 {#- A record's claim: this run's 'hour', an 'other' hour of its object's day, or 'none'
     (no readable ts, or a ts outside the day). #}
 {% macro claim() -%}
@@ -14,19 +16,9 @@
         else 'other'
     end
 {%- endmacro %}
-delete from staging_events
-where batch_hour = %(data_interval_start)s;
-
-delete from quarantine
-where stage = 'events'
-    and batch_hour = %(data_interval_start)s;
-
-delete from stage_reconciliation
-where stage = 'events'
-    and batch_hour = %(data_interval_start)s;
-
--- The same event twice (in one object or two) is staged once, the first copy by object
--- and line; this holds the later copies.
+-- The same event twice (in one object or two) is staged once; this holds the later
+-- copies. Copies the reader staged stand first (it read every line in order and staged
+-- each event once); among the rest, the first by object and line stands.
 drop table if exists duplicate_events;
 
 create temp table duplicate_events as
@@ -44,47 +36,98 @@ with hour_events as (
         and {{ claim() }} = 'hour'
 ),
 
+hour_keys as (
+    select distinct
+        session_id,
+        item_in_session,
+        user_id,
+        ts
+    from hour_events
+),
+
+staged_copies as (
+    select
+        staged.source_key,
+        staged.source_line,
+        staged.session_id,
+        staged.item_in_session,
+        staged.user_id,
+        staged.ts
+    from staging_events as staged
+    inner join hour_keys
+        on staged.session_id = hour_keys.session_id
+        and staged.item_in_session = hour_keys.item_in_session
+        and staged.user_id = hour_keys.user_id
+        and staged.ts = hour_keys.ts
+    where staged.batch_hour = %(data_interval_start)s
+),
+
+all_copies as (
+    select
+        0 as placed_before,
+        record_no,
+        source_key,
+        source_line,
+        session_id,
+        item_in_session,
+        user_id,
+        ts
+    from hour_events
+    union all
+    select
+        1 as placed_before,
+        null as record_no,
+        source_key,
+        source_line,
+        session_id,
+        item_in_session,
+        user_id,
+        ts
+    from staged_copies
+),
+
 repeated as (
     select
         session_id,
         item_in_session,
         user_id,
         ts
-    from hour_events
+    from all_copies
     group by session_id, item_in_session, user_id, ts
     having count(*) > 1
 ),
 
 copies as (
     select
-        hour_events.record_no,
+        all_copies.record_no,
         row_number() over (
-            partition by hour_events.session_id, hour_events.item_in_session, hour_events.user_id, hour_events.ts
-            order by hour_events.source_key, hour_events.source_line, hour_events.record_no
+            partition by all_copies.session_id, all_copies.item_in_session, all_copies.user_id, all_copies.ts
+            order by all_copies.placed_before desc, all_copies.source_key, all_copies.source_line, all_copies.record_no
         ) as copy_no,
-        first_value(hour_events.source_key) over (
-            partition by hour_events.session_id, hour_events.item_in_session, hour_events.user_id, hour_events.ts
-            order by hour_events.source_key, hour_events.source_line, hour_events.record_no
+        first_value(all_copies.source_key) over (
+            partition by all_copies.session_id, all_copies.item_in_session, all_copies.user_id, all_copies.ts
+            order by all_copies.placed_before desc, all_copies.source_key, all_copies.source_line, all_copies.record_no
             rows between unbounded preceding and current row
         ) as first_source_key,
-        first_value(hour_events.source_line) over (
-            partition by hour_events.session_id, hour_events.item_in_session, hour_events.user_id, hour_events.ts
-            order by hour_events.source_key, hour_events.source_line, hour_events.record_no
+        first_value(all_copies.source_line) over (
+            partition by all_copies.session_id, all_copies.item_in_session, all_copies.user_id, all_copies.ts
+            order by all_copies.placed_before desc, all_copies.source_key, all_copies.source_line, all_copies.record_no
             rows between unbounded preceding and current row
         ) as first_source_line
-    from hour_events
+    from all_copies
     inner join repeated
-        on hour_events.session_id = repeated.session_id
-        and hour_events.item_in_session = repeated.item_in_session
-        and hour_events.user_id = repeated.user_id
-        and hour_events.ts = repeated.ts
+        on all_copies.session_id = repeated.session_id
+        and all_copies.item_in_session = repeated.item_in_session
+        and all_copies.user_id = repeated.user_id
+        and all_copies.ts = repeated.ts
 )
 
 select
     record_no,
     'duplicate: the same event as ' || first_source_key || ' line ' || coalesce(first_source_line::varchar, '?') as reason
 from copies
-where copy_no > 1;
+where copy_no > 1
+    and record_no is not null;
 
 insert into staging_events (
     artist,
@@ -185,10 +228,10 @@ insert into stage_reconciliation (
 )
 with tally as (
     select
-        count(*) as records_read,
-        sum(case when {{ claim() }} = 'hour' then 1 else 0 end) as in_hour,
-        sum(case when {{ claim() }} = 'none' then 1 else 0 end) as unplaceable,
-        sum(case when {{ claim() }} = 'other' then 1 else 0 end) as other_hours
+        count(*) + %(reader_staged)s + %(reader_other_hours)s as records_read,
+        coalesce(sum(case when {{ claim() }} = 'hour' then 1 else 0 end), 0) + %(reader_staged)s as in_hour,
+        coalesce(sum(case when {{ claim() }} = 'none' then 1 else 0 end), 0) as unplaceable,
+        coalesce(sum(case when {{ claim() }} = 'other' then 1 else 0 end), 0) + %(reader_other_hours)s as other_hours
     from event_lines
 ),
 
@@ -230,13 +273,13 @@ select
     -- Counted where they landed, so the balance checks the placement, not itself.
     (select count(*) from staging_events where batch_hour = %(data_interval_start)s),
     quarantined.records,
-    coalesce(tally.other_hours, 0),
+    tally.other_hours,
     -- The worse of: the hour's own records quarantined, and the records no hour can
     -- claim among all read (a bad line in a day object is not held against each hour
     -- of the day as if it were one of that hour's few records).
     greatest(
         case
-            when coalesce(tally.in_hour, 0) = 0 then 0
+            when tally.in_hour = 0 then 0
             else (quarantined.records - tally.unplaceable)::double precision / tally.in_hour
         end,
         case

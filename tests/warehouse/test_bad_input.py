@@ -318,6 +318,66 @@ def test_the_same_event_in_two_files_of_the_day_is_staged_once(fresh):
     assert outcome.balance == (2, 35, 30, 5, 0, None)
 
 
+def test_a_repeat_the_server_converts_is_the_copy_quarantined_even_before_the_staged_one(fresh):
+    # The reader stages the records it can type as they are; one written with a number as
+    # text is converted by the server afterwards, so the reader's copy stands.
+    events = good_events()
+    converted = {**events[4], "sessionId": str(events[4]["sessionId"])}
+    put(fresh, DAY_KEY, "\n".join(lines([converted, *events])))
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 30
+    assert [(line, reason) for _, line, _, reason in outcome.quarantine] == [(1, f"duplicate: the same event as {DAY_KEY} line 6")]
+    assert outcome.balance == (1, 31, 30, 1, 0, None)
+
+
+def test_a_repeat_without_its_user_is_staged_like_any_record_with_an_unknown_key(fresh):
+    # A key with a null matches nothing (SQL's rule): the reader's own check would call
+    # it a repeat, so it passes the line on and the server compares the fields.
+    no_user = {k: v for k, v in event(ms(H, 50), "7", itemInSession=50).items() if k != "userId"}
+    put(fresh, DAY_KEY, "\n".join(lines([*good_events(), no_user, no_user])))
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 32 and outcome.quarantine == []
+
+
+def test_two_records_on_one_line_are_one_bad_line_and_the_lines_after_keep_their_numbers(fresh):
+    events = good_events()
+    joined = [f"{json.dumps(events[1])},{json.dumps(events[2])}", f"{json.dumps(events[3])} {json.dumps(events[4])}"]
+    put(fresh, DAY_KEY, "\n".join([json.dumps(events[0]), *joined, *lines(events[5:])]))
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 26
+    assert [line for _, line, _, _ in outcome.quarantine] == [2, 3]
+    assert all(reason.startswith("not JSON") for *_, reason in outcome.quarantine)
+    assert rows(fresh, "select source_line from staging_events where item_in_session = 29") == [(28,)]
+
+
+def test_an_escaped_nul_in_a_value_is_quarantined_and_the_rest_staged(fresh):
+    bad = json.dumps(event(ms(H, 45), "7", itemInSession=45, firstName="A\x00na"))
+    assert "\\u0000" in bad
+    put(fresh, DAY_KEY, "\n".join([*lines(good_events()), bad]))
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 30
+    assert [(line, reason.split(":")[0]) for _, line, _, reason in outcome.quarantine] == [(31, "not text")]
+
+
+def test_a_field_that_appears_midway_is_reported_and_every_record_staged(fresh):
+    events = good_events()
+    drifted = [*events[:20], *({**e, "mood": "happy"} for e in events[20:])]
+    put(fresh, DAY_KEY, "\n".join(lines(drifted)))
+
+    outcome = stage_events(fresh)
+
+    assert outcome.staged == 30 and outcome.quarantine == []
+    assert outcome.balance == (1, 30, 30, 0, 0, "mood")
+
+
 # --- song objects -----------------------------------------------------------------
 
 

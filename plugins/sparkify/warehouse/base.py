@@ -112,6 +112,15 @@ class Reconcile:
     max_quarantined_share: float
 
 
+@dataclass(frozen=True)
+class ReaderTally:
+    """The records a backend's own reader placed before the shared placement ran: staged,
+    and left to other hours of the day (PostgreSQL's reader; none on Redshift)."""
+
+    staged: int = 0
+    other_hours: int = 0
+
+
 class Warehouse(ABC):
     """A warehouse reached through an Airflow connection.
 
@@ -138,14 +147,26 @@ class Warehouse(ABC):
         """Replaces the window's staging_events rows with the events of ``keys`` inside the
         window, quarantines the records that cannot be staged and records the balance."""
 
-    def _place_events(self, cursor, window: HourWindow, reconcile: Reconcile, objects_read: int, new_fields: str = "") -> StageResult:
-        """Runs the shared placement of the temp table event_lines; the balance it recorded."""
+    def _place_events(
+        self,
+        cursor,
+        window: HourWindow,
+        reconcile: Reconcile,
+        *,
+        objects_read: int,
+        read_by_reader: ReaderTally = ReaderTally(),
+        new_fields: str = "",
+    ) -> StageResult:
+        """Runs the shared placement of the temp table event_lines after the hour was cleared
+        (sql/stage/clear_events_hour.sql) and the reader staged its rows; the balance it recorded."""
         params = {
             **window.params,
             "source": reconcile.source,
             "objects_read": objects_read,
             "max_quarantined_share": reconcile.max_quarantined_share,
             "new_fields": new_fields,
+            "reader_staged": read_by_reader.staged,
+            "reader_other_hours": read_by_reader.other_hours,
         }
         self.execute_script(cursor, sql_files.render("stage/place_events.sql"), params)
         cursor.execute(sql_files.read("stage/select_events_reconciliation.sql").strip().rstrip(";"), params)

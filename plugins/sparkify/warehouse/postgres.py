@@ -1,21 +1,25 @@
 """PostgreSQL, the embedded stand-in for Redshift.
 
 PostgreSQL cannot COPY from S3, so objects are read through the Amazon provider's
-S3 hook (its boto3 client) and streamed into the server with ``COPY ... FROM STDIN``;
-the JSON is parsed by the server (``json_populate_record``), never row by row here.
+S3 hook (its boto3 client) and streamed into the server with ``COPY ... FROM STDIN``:
+the events as typed rows (binary COPY) by the reader in
+:mod:`sparkify.warehouse.event_reader`, which passes every line it cannot stage as it is
+to the server's own parse (``json_populate_record``); the song objects as raw text.
 The provider's hook hands out psycopg 3 connections.
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from sparkify import sql_files
 from sparkify.warehouse import schema
-from sparkify.warehouse.base import HourWindow, Reconcile, StageResult, Warehouse, WarehouseUnreachableError
+from sparkify.warehouse.base import HourWindow, ReaderTally, Reconcile, StageResult, Warehouse, WarehouseUnreachableError
+from sparkify.warehouse.event_reader import BOM, STAGED_TYPES, EventReader, escape_copy_text, text_defect
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
@@ -27,73 +31,8 @@ SONG_FETCH_WORKERS = 32
 # autovacuum_analyze_scale_factor's default: the share of a table written that calls for ANALYZE.
 AUTOANALYZE_SHARE = 0.1
 _CHUNK = 1 << 20
-# COPY's text format gives these bytes a meaning; escaped, they arrive as written.
-_TEXT_ESCAPES = ((b"\\", b"\\\\"), (b"\t", b"\\t"), (b"\r", b"\\r"))
-
-
-def escape_copy_text(data: bytes) -> bytes:
-    """``data`` escaped for one column of COPY's text format (newlines still end rows)."""
-    for raw, escaped in _TEXT_ESCAPES:
-        data = data.replace(raw, escaped)
-    return data
-
-
-_BOM = b"\xef\xbb\xbf"
-
-
-class LineReader:
-    """Turns objects' bytes into COPY rows of one text column, one row per line, and
-    counts the lines across objects (COPY numbers them the same way).
-
-    A UTF-8 byte order mark at an object's start is dropped. A line that is not UTF-8
-    text (or holds a NUL byte, which text columns cannot) is sent as its escaped form
-    and noted in ``defects`` with the reason, so it is quarantined rather than failing
-    the whole COPY. Clean blocks, the usual case, pass through without per-line work.
-    """
-
-    def __init__(self) -> None:
-        self.lines = 0
-        self.defects: list[tuple[int, str]] = []
-
-    def rows(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
-        rest = b""
-        first = True
-        for chunk in chunks:
-            if first:
-                chunk, first = chunk.removeprefix(_BOM), False
-            block = rest + chunk
-            cut = block.rfind(b"\n") + 1
-            block, rest = block[:cut], block[cut:]
-            if block:
-                yield self._rows_of(block)
-        if rest:
-            yield self._rows_of(rest + b"\n")
-
-    def _rows_of(self, block: bytes) -> bytes:
-        """``block`` (whole lines, each ending in a newline) as COPY rows."""
-        first_line = self.lines + 1
-        self.lines += block.count(b"\n")
-        if _text_defect(block) is None:
-            return escape_copy_text(block)
-        lines = block.split(b"\n")[:-1]
-        for offset, line in enumerate(lines):
-            reason = _text_defect(line)
-            if reason is not None:
-                self.defects.append((first_line + offset, reason))
-                lines[offset] = line.decode("utf-8", "backslashreplace").replace("\x00", "\\x00").encode()
-        return escape_copy_text(b"\n".join(lines) + b"\n")
-
-
-def _text_defect(data: bytes) -> str | None:
-    """Why ``data`` cannot go into a text column as it is, or None."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return f"not UTF-8 text: byte 0x{data[error.start]:02x} at column {error.start + 1}"
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        return f"a NUL byte at column {nul + 1}"
-    return None
+# Lines passed on to the server stay in memory up to this size, then go to a temporary file.
+_PASSED_ON_IN_MEMORY = 16 << 20
 
 
 class PostgresWarehouse(Warehouse):
@@ -138,28 +77,63 @@ class PostgresWarehouse(Warehouse):
     def stage_events(
         self, s3: S3Hook, bucket: str, keys: Sequence[str], jsonpaths_key: str, window: HourWindow, reconcile: Reconcile
     ) -> StageResult:
-        # The JSONPaths file is Redshift's column mapping; here the record type in
-        # sql/ddl/postgres/ maps the same keys.
+        # The JSONPaths file is Redshift's column mapping; here the reader's field list
+        # (sparkify.warehouse.event_reader) and the record type in sql/ddl/postgres/ map the same keys.
+        import psycopg
+
         client = s3.get_conn()
-        reader = LineReader()
-        with self.transaction() as cursor:
+        with tempfile.SpooledTemporaryFile(_PASSED_ON_IN_MEMORY) as passed_on, self.transaction() as cursor:
+            self.execute_script(cursor, sql_files.read("stage/clear_events_hour.sql"), window.params)
             self.execute_script(cursor, sql_files.read("stage/postgres/create_raw_lines.sql"))
-            for key in keys:
-                first_line = reader.lines + 1
-                body = client.get_object(Bucket=bucket, Key=key)["Body"]
-                _copy_in(cursor, "stage/postgres/copy_raw_lines.sql", reader.rows(body.iter_chunks(_CHUNK)))
-                cursor.execute(
-                    sql_files.read("stage/postgres/insert_event_object.sql"),
-                    {"source_key": key, "first_line": first_line, "last_line": reader.lines},
-                )
+            try:
+                # A savepoint: a failed COPY aborts only this attempt.
+                with cursor.connection.transaction():
+                    reader, objects = self._copy_events(cursor, client, bucket, keys, window, passed_on, nul_checked=False)
+            except psycopg.errors.CharacterNotInRepertoire as error:
+                # A record's text held the escape \u0000, which a text column cannot hold.
+                # Looking for it costs a scan of every block, so only a failed COPY pays it.
+                log.info("A record holds a NUL (%s); reading the objects again", str(error).splitlines()[0])
+                passed_on.seek(0)
+                passed_on.truncate()
+                reader, objects = self._copy_events(cursor, client, bucket, keys, window, passed_on, nul_checked=True)
+            if objects:
+                cursor.executemany(sql_files.read("stage/postgres/insert_event_object.sql"), objects)
+            passed_on.seek(0)
+            _copy_in(cursor, "stage/postgres/copy_raw_lines.sql", iter(lambda: passed_on.read(_CHUNK), b""))
             if reader.defects:
                 cursor.executemany(
                     sql_files.read("stage/postgres/insert_line_defect.sql"),
                     [{"line_no": line_no, "reason": reason} for line_no, reason in reader.defects],
                 )
             self._parse_event_lines(cursor, checked=bool(reader.defects))
-            cursor.execute(sql_files.read("stage/postgres/select_new_fields.sql"), {"lines": reader.lines})
-            return self._place_events(cursor, window, reconcile, objects_read=len(keys), new_fields=cursor.fetchone()[0])
+            cursor.execute(sql_files.read("stage/postgres/select_new_fields.sql"), {"lines": reader.passed_on_lines})
+            new_fields = sorted({*reader.new_fields, *filter(None, cursor.fetchone()[0].split(", "))})
+            return self._place_events(
+                cursor,
+                window,
+                reconcile,
+                objects_read=len(keys),
+                read_by_reader=ReaderTally(staged=reader.staged, other_hours=reader.other_hours),
+                new_fields=", ".join(new_fields),
+            )
+
+    def _copy_events(
+        self, cursor, client, bucket: str, keys: Sequence[str], window: HourWindow, passed_on, *, nul_checked: bool
+    ) -> tuple[EventReader, list[dict[str, Any]]]:
+        """COPYs the rows the reader stages from ``keys`` into staging_events; the reader
+        (its counts, and the lines it wrote to ``passed_on``) and each object's lines."""
+        reader = EventReader(window, passed_on, nul_checked=nul_checked)
+        objects = []
+        with cursor.copy(sql_files.read("stage/postgres/copy_staged_events.sql")) as copy:
+            copy.set_types(STAGED_TYPES)
+            for key in keys:
+                first_line = reader.lines + 1
+                body = client.get_object(Bucket=bucket, Key=key)["Body"]
+                for rows in reader.blocks(key, body.iter_chunks(_CHUNK)):
+                    for row in rows:
+                        copy.write_row(row)
+                objects.append({"source_key": key, "first_line": first_line, "last_line": reader.lines})
+        return reader, objects
 
     def _parse_event_lines(self, cursor, *, checked: bool) -> None:
         import psycopg
@@ -180,12 +154,12 @@ class PostgresWarehouse(Warehouse):
         client = s3.get_client_type(config=Config(max_pool_connections=SONG_FETCH_WORKERS))
 
         def fetch(key: str) -> bytes:
-            return client.get_object(Bucket=bucket, Key=key)["Body"].read().removeprefix(_BOM)
+            return client.get_object(Bucket=bucket, Key=key)["Body"].read().removeprefix(BOM)
 
         def rows(keys: Mapping[str, str]) -> Iterator[bytes]:
             with ThreadPoolExecutor(SONG_FETCH_WORKERS, thread_name_prefix="song-fetch") as pool:
                 for (key, etag), body in zip(keys.items(), pool.map(fetch, keys)):
-                    defect = _text_defect(body)
+                    defect = text_defect(body)
                     if defect is not None:
                         body = body.decode("utf-8", "backslashreplace").replace("\x00", "\\x00").encode()
                     fields = [escape_copy_text(key.encode()), escape_copy_text(etag.encode()), escape_copy_text(body)]

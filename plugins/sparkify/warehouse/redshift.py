@@ -134,6 +134,7 @@ class RedshiftWarehouse(Warehouse):
         self, s3: S3Hook, bucket: str, keys: Sequence[str], jsonpaths_key: str, window: HourWindow, reconcile: Reconcile
     ) -> StageResult:
         with self.transaction() as cursor:
+            self.execute_script(cursor, sql_files.read("stage/clear_events_hour.sql"), window.params)
             self.execute_script(cursor, sql_files.read("stage/redshift/create_event_lines.sql"))
             if keys:
                 manifest_key = f"{self.manifest_prefix}events/{window.start:%Y-%m-%dT%H}.manifest"

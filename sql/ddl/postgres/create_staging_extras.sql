@@ -52,13 +52,15 @@ create index if not exists quarantine_source_key on quarantine (source_key);
 create index if not exists stage_reconciliation_batch_hour on stage_reconciliation (batch_hour);
 
 -- Why a line cannot become a record of ``record_type`` (null when it can): not JSON, not
--- an object, or a field whose value does not convert to its column's type (JSON numbers
--- and strings convert both ways, as in Redshift's COPY). Used only after the fast path,
+-- an object, text a text column cannot hold (the escape \u0000), or a field whose value
+-- does not convert to its column's type (JSON numbers and strings convert both ways, as
+-- in Redshift's COPY). Used only after the fast path,
 -- which parses every line at once, has raised.
 create or replace function sparkify_record_error(line text, record_type regtype) returns text
 language plpgsql stable as $fn$
 declare
     error record;
+    detail text;
 begin
     if not pg_input_is_valid(line, 'json') then
         select * into error from pg_input_error_info(line, 'json');
@@ -67,6 +69,16 @@ begin
     if json_typeof(line::json) <> 'object' then
         return 'not a JSON object: ' || json_typeof(line::json);
     end if;
+    begin
+        execute format('select json_populate_record(null::%s, $1::json)', record_type) using line;
+    exception
+        when untranslatable_character then
+            get stacked diagnostics detail = pg_exception_detail;
+            return 'not text: ' || sqlerrm || coalesce(' (' || nullif(detail, '') || ')', '');
+        when others then
+            -- A value of the wrong type, named below.
+            null;
+    end;
     return 'wrong type: ' || (
         select string_agg(
             format('%s %s is not %s', field.attname, line::json -> field.attname, format_type(field.atttypid, null)),

@@ -1,1 +1,1 @@
-copy raw_lines (line) from stdin
+copy raw_lines (line_no, line) from stdin

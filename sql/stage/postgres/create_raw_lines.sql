@@ -1,8 +1,8 @@
--- Raw lines of the run's events objects, numbered in read order by the identity column;
--- event_objects maps each object to its range of numbers, line_defects holds the lines
--- the reader found not to be UTF-8 text (they arrive as their escaped form).
+-- The lines the reader passed on to the server (raw_lines, numbered across the objects
+-- listed in event_objects, as the reader read them); line_defects holds the lines the
+-- reader found not to be UTF-8 text (they arrive as their escaped form).
 create temp table raw_lines (
-    line_no bigint generated always as identity,
+    line_no bigint,
     line text
 ) on commit drop;
 

@@ -1,5 +1,5 @@
--- The run's raw lines (raw_lines, numbered across the objects listed in event_objects)
--- as typed event records, each with its object and line. The fast path lets one bad
+-- The lines the reader passed on (raw_lines, numbered across the objects listed in
+-- event_objects) as typed event records, each with its object and line. The fast path lets one bad
 -- line abort the statement; the backend then reruns it with `checked`, which gives
 -- each line that cannot be parsed its reason (line_defects holds what the reader found
 -- first: bytes that are not UTF-8 text) and keeps its ts where that can be read, so
@@ -48,15 +48,20 @@ left join line_defects as defect
 cross join lateral (
     select coalesce(defect.reason, sparkify_record_error(raw.line, 'event_record')) as reason
 ) as checked
+-- The escape \u0000 (NUL) stops every field of its line from being read as text; as
+-- \u0020, the same length and still an escape, it leaves the line's ts readable.
+cross join lateral (
+    select replace(raw.line, '\u0000', '\u0020') as line
+) as readable
 cross join lateral (
     select
         checked.reason,
         case
             when defect.reason is null
-                and pg_input_is_valid(raw.line, 'json')
-                and json_typeof(raw.line::json) = 'object'
-                and pg_input_is_valid(raw.line::json ->> 'ts', 'bigint')
-            then (raw.line::json ->> 'ts')::bigint
+                and pg_input_is_valid(readable.line, 'json')
+                and json_typeof(readable.line::json) = 'object'
+                and pg_input_is_valid(readable.line::json ->> 'ts', 'bigint')
+            then (readable.line::json ->> 'ts')::bigint
         end as ts
 ) as parsed
 cross join lateral json_populate_record(

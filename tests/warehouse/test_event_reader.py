@@ -1,0 +1,139 @@
+"""The PostgreSQL backend's event reader on its own: which lines it stages, counts or
+passes on to the server, and the numbers it gives them. (What the server then does with
+the lines passed on is in test_bad_input.py, through the real stage operator.)"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from helpers import HOUR, TEST_HOUR, event, ms
+
+from sparkify.warehouse.base import HourWindow
+from sparkify.warehouse.event_reader import STAGED_TYPES, EventReader
+
+H = TEST_HOUR
+
+
+def read(data: bytes, chunk: int = 1 << 20, **options) -> tuple[EventReader, list[tuple], list[tuple[int, bytes]]]:
+    """The reader after reading ``data`` in chunks of ``chunk`` bytes; its rows; the lines passed on."""
+    passed_on = io.BytesIO()
+    reader = EventReader(HourWindow(H, H + HOUR), passed_on, **options)
+    chunks = (data[at : at + chunk] for at in range(0, len(data), chunk))
+    rows = [row for block in reader.blocks("log.json", chunks) for row in block]
+    numbered = [line.split(b"\t", 1) for line in passed_on.getvalue().splitlines()]
+    return reader, rows, [(int(number), text) for number, text in numbered]
+
+
+def ndjson(events: list[dict | str], end: str = "\n") -> bytes:
+    return end.join(e if isinstance(e, str) else json.dumps(e) for e in events).encode()
+
+
+def plays(count: int) -> list[dict]:
+    return [event(ms(H, n), "7", itemInSession=n) for n in range(count)]
+
+
+def test_each_row_holds_the_record_its_hour_and_its_line_in_the_staging_columns_order():
+    reader, rows, passed_on = read(ndjson(plays(3)))
+
+    assert passed_on == [] and reader.staged == 3 and reader.lines == 3
+    first = plays(1)[0]
+    assert rows[0] == (
+        first["artist"], first["auth"], first["firstName"], first["gender"], 0, first["lastName"], first["length"],
+        first["level"], first["location"], first["method"], first["page"], first["registration"], first["sessionId"],
+        first["song"], first["status"], H.replace(tzinfo=None), first["userAgent"], first["userId"],
+        H.replace(tzinfo=None), "log.json", 1,
+    )  # fmt: skip
+    assert len(rows[0]) == len(STAGED_TYPES)
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
+def test_lines_are_numbered_across_chunks_blank_lines_and_crlf_as_the_server_numbers_them(chunk):
+    events = plays(6)
+    data = b"\xef\xbb\xbf" + ndjson([events[0], "", events[1], "   ", *events[2:]], end="\r\n")
+
+    reader, rows, passed_on = read(data, chunk)
+
+    assert [row[-1] for row in rows] == [1, 3, 5, 6, 7, 8]
+    assert passed_on == [] and reader.lines == 8
+
+
+def test_other_hours_of_the_day_are_counted_and_lines_without_a_place_passed_on():
+    later = event(ms(H, 90), "7", itemInSession=90)
+    no_ts = {k: v for k, v in event(0, "7", itemInSession=91).items() if k != "ts"}
+    tomorrow = event(ms(H, 24 * 60), "7", itemInSession=92)
+
+    reader, rows, passed_on = read(ndjson([*plays(2), later, no_ts, tomorrow]))
+
+    assert (reader.staged, reader.other_hours) == (2, 1)
+    assert [number for number, _ in passed_on] == [4, 5]
+
+
+def test_lines_the_reader_cannot_type_as_they_are_reach_the_server_whole_with_their_numbers():
+    events = plays(6)
+    as_text = {**events[1], "ts": str(events[1]["ts"])}
+    too_big = {**events[2], "sessionId": 2**31}
+    two_on_a_line = f"{json.dumps(events[3])},{json.dumps(events[4])}"
+    data = ndjson([events[0], as_text, too_big, two_on_a_line, "not json\tat all", events[5]])
+
+    reader, rows, passed_on = read(data)
+
+    assert [row[-1] for row in rows] == [1, 6]
+    assert passed_on == [
+        (2, json.dumps(as_text).encode()),
+        (3, json.dumps(too_big).encode()),
+        (4, two_on_a_line.encode()),
+        (5, b"not json\\tat all"),  # escaped for COPY's text format
+    ]
+
+
+def test_a_repeat_is_passed_on_for_the_server_to_compare():
+    events = plays(3)
+
+    reader, rows, passed_on = read(ndjson([*events, events[1]]))
+
+    assert reader.staged == 3 and [number for number, _ in passed_on] == [4]
+
+
+def test_bytes_that_are_not_utf8_are_passed_on_escaped_with_their_defect():
+    bad = json.dumps(plays(2)[1]).encode().replace(b"Ana", b"An\xe1")
+
+    reader, rows, passed_on = read(ndjson(plays(1)) + b"\n" + bad)
+
+    assert reader.defects == [(2, f"not UTF-8 text: byte 0xe1 at column {bad.index(b'An') + 3}")]
+    assert passed_on == [(2, bad.replace(b"\xe1", b"\\\\xe1"))]
+
+
+def test_new_fields_are_found_on_any_line_and_their_records_staged():
+    events = plays(4)
+    drifted = [events[0], {**events[1], "mood": "calm"}, events[2], {**events[3], "device": {"kind": "phone"}}]
+
+    reader, rows, passed_on = read(ndjson(drifted))
+
+    assert reader.staged == 4 and passed_on == []
+    assert reader.new_fields == ["device", "mood"]
+
+
+def test_an_escaped_nul_is_passed_on_when_the_reader_is_told_to_look_for_it():
+    events = plays(3)
+    with_nul = json.dumps({**events[1], "firstName": "A\x00na"})
+
+    reader, rows, passed_on = read(ndjson([events[0], with_nul, events[2]]), nul_checked=True)
+
+    assert [row[-1] for row in rows] == [1, 3] and [number for number, _ in passed_on] == [2]
+
+
+def test_whole_milliseconds_become_the_exact_timestamp():
+    epoch = datetime(1970, 1, 1)
+    day = round(datetime(2018, 11, 15, tzinfo=timezone.utc).timestamp() * 1000)
+    # Every millisecond of a few seconds, then a stride across the years the logs may hold.
+    samples = [*range(day, day + 5_000), *range(-(10**12), 4 * 10**12, 999_999_937)]
+    for ts in samples:
+        window_start = epoch + timedelta(milliseconds=ts)
+        hour = window_start.replace(minute=0, second=0, microsecond=0, tzinfo=timezone.utc)
+        passed_on = io.BytesIO()
+        reader = EventReader(HourWindow(hour, hour + HOUR), passed_on)
+        [block] = reader.blocks("log.json", [json.dumps({"ts": ts}).encode()])
+        assert block[0][15] == window_start, ts
