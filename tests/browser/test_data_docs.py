@@ -9,6 +9,7 @@ from urllib.parse import unquote
 import pytest
 from great_expectations_provider.common.errors import GXValidationFailed
 from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, run_hour_in_process
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -42,9 +43,15 @@ def text_of(browser, url: str) -> str:
 
 
 def row_with(browser, text: str):
-    rows = [row for row in browser.find_elements(By.CSS_SELECTOR, "tr") if text in row.text]
-    assert rows, f"no row with {text!r} on {browser.current_url}"
-    return rows[0]
+    # The page's script rebuilds its tables after the footer is in place; a row read
+    # while that happens goes stale, and the search starts again.
+    def first_row(browser):
+        return next((row for row in browser.find_elements(By.CSS_SELECTOR, "tr") if text in row.text), False)
+
+    try:
+        return WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(first_row)
+    except TimeoutException:
+        raise AssertionError(f"no row with {text!r} on {browser.current_url}") from None
 
 
 def is_marked_failed(row) -> bool:

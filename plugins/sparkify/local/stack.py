@@ -238,7 +238,7 @@ class LocalStack:
         return self._server_running("s3", self.s3_port)
 
     def start_s3(self) -> None:
-        self._start_server("s3", "moto S3 server", self.s3_port, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.s3_port))
+        self._start_server("s3", "moto S3 server", self.s3_port, "-m", "sparkify.local.s3_server", str(self.s3_port))
 
     def docs_running(self) -> bool:
         return self._server_running("docs", self.docs_port)
