@@ -21,30 +21,28 @@ import functools
 import os
 import sys
 
+import uvicorn
+from a2wsgi import WSGIMiddleware
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
 # Requests the server handles at once; moto serves them under one interpreter lock, so
 # more threads only queue longer.
 WORKER_THREADS = 8
 
 
-def application():
-    from a2wsgi import WSGIMiddleware
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+class RememberingDispatcher(DomainDispatcherApplication):
+    """moto's dispatcher, resolving each host to its backend once."""
 
-    class RememberingDispatcher(DomainDispatcherApplication):
-        @functools.lru_cache(maxsize=256)
-        def get_backend_for_host(self, host):
-            return super().get_backend_for_host(host)
-
-    return WSGIMiddleware(RememberingDispatcher(create_backend_app), workers=WORKER_THREADS)
+    @functools.lru_cache(maxsize=256)
+    def get_backend_for_host(self, host):
+        return super().get_backend_for_host(host)
 
 
 def main(port: int) -> None:
-    import uvicorn
-
     # moto addresses itself by this port where a service calls another, as moto.server sets it.
     os.environ.setdefault("MOTO_PORT", str(port))
     uvicorn.run(
-        application(),
+        WSGIMiddleware(RememberingDispatcher(create_backend_app), workers=WORKER_THREADS),
         host="127.0.0.1",
         port=port,
         loop="uvloop",
