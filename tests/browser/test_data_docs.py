@@ -9,7 +9,7 @@ from urllib.parse import unquote
 import pytest
 from great_expectations_provider.common.errors import GXValidationFailed
 from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, run_hour_in_process
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -42,20 +42,27 @@ def text_of(browser, url: str) -> str:
     return browser.find_element(By.TAG_NAME, "body").text
 
 
-def row_with(browser, text: str):
-    # The page's script rebuilds its tables after the footer is in place; a row read
-    # while that happens goes stale, and the search starts again.
-    def first_row(browser):
-        return next((row for row in browser.find_elements(By.CSS_SELECTOR, "tr") if text in row.text), False)
-
-    try:
-        return WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(first_row)
-    except TimeoutException:
-        raise AssertionError(f"no row with {text!r} on {browser.current_url}") from None
+def _settled(browser, read):
+    """What ``read(browser)`` returns, read again from the start while the page's script
+    is replacing the elements it reads (GX's pages rebuild their tables after the footer
+    is in place)."""
+    return WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(lambda b: [read(b)])[0]
 
 
-def is_marked_failed(row) -> bool:
-    return bool(row.find_elements(By.CSS_SELECTOR, ".fa-times.text-danger, .text-danger"))
+def _row_element(browser, text: str):
+    rows = [row for row in browser.find_elements(By.CSS_SELECTOR, "tr") if text in row.text]
+    assert rows, f"no row with {text!r} on {browser.current_url}"
+    return rows[0]
+
+
+def row_with(browser, text: str) -> tuple[str, bool]:
+    """The first table row holding ``text``: its text, and whether it is marked failed."""
+
+    def read(browser):
+        row = _row_element(browser, text)
+        return row.text, bool(row.find_elements(By.CSS_SELECTOR, ".fa-times.text-danger, .text-danger"))
+
+    return _settled(browser, read)
 
 
 def test_the_index_lists_the_failed_validation_and_opens_it(browser, blocked_hour):
@@ -63,10 +70,11 @@ def test_the_index_lists_the_failed_validation_and_opens_it(browser, blocked_hou
 
     text_of(browser, f"{stack.data_docs_url}index.html")
 
-    row = row_with(browser, "warehouse-staging_events-batch_hour_2018-11-15 10:00:00")
-    assert "staging_events" in row.text
-    assert is_marked_failed(row)
-    row.click()
+    name = "warehouse-staging_events-batch_hour_2018-11-15 10:00:00"
+    text, failed = row_with(browser, name)
+    assert "staging_events" in text
+    assert failed
+    _settled(browser, lambda b: _row_element(b, name).click())
     WebDriverWait(browser, 30).until(lambda b: "/validations/staging_events/" in b.current_url)
     assert unquote(browser.current_url) == unquote(page)
 
@@ -79,14 +87,15 @@ def test_the_failed_validation_page_shows_suite_expectations_and_unexpected_coun
     assert "Expectation Suite: staging_events" in text
     assert "Status: Failed" in text
     # 2 of the hour's 9 events have an unknown level.
-    level = row_with(browser, "values must belong to this set: free paid")
-    assert is_marked_failed(level)
-    assert "2 unexpected values found" in level.text and "of 9 total rows" in level.text
+    level, level_failed = row_with(browser, "values must belong to this set: free paid")
+    assert level_failed
+    assert "2 unexpected values found" in level and "of 9 total rows" in level
     # The steward's wording of the NextSong rule, with its 1 unexpected row.
-    rule = row_with(browser, "Every NextSong event names its user")
-    assert is_marked_failed(rule)
-    assert rule.text.splitlines()[-1] == "1"
-    assert not is_marked_failed(row_with(browser, "Every NextSong event has a positive song length"))
+    rule, rule_failed = row_with(browser, "Every NextSong event names its user")
+    assert rule_failed
+    assert rule.splitlines()[-1] == "1"
+    _, length_failed = row_with(browser, "Every NextSong event has a positive song length")
+    assert not length_failed
 
 
 def test_no_personal_data_reaches_data_docs_or_stored_results(browser, blocked_hour):
