@@ -252,7 +252,7 @@ def history_figures(stack: LocalStack, hours: int) -> list[str]:
     ]
 
 
-def data_docs_figures(stack: LocalStack, stored_hours: int = 8_760, tries: int = 5) -> list[str]:
+def data_docs_figures(stack: LocalStack, stored_hours: int = 8_760, tries: int = 15) -> list[str]:
     """GX's Data Docs update for one new validation result (what UpdateDataDocsAction
     does, after the window is kept) with 1 stored hourly result per suite, then with a
     year of them: the hours inside the window in the results store with their pages, the
