@@ -302,6 +302,18 @@ def data_docs_figures(stack: LocalStack, stored_hours: int = 8_760, tries: int =
                 seconds.append(time.monotonic() - began)
         return seconds
 
+    # The measured updates move the hour's own results and pages out of the live window,
+    # so the year below is linked from hard links to them taken before.
+    originals = Path(tempfile.mkdtemp(prefix="originals-", dir=stack.root))
+    sources = {}
+    for n, key in enumerate(stored):
+        *folders, name = key.to_tuple()
+        kept = originals / str(n)
+        kept.mkdir()
+        result_file, page = results.joinpath(*folders, f"{name}.json"), site_dir.joinpath("validations", *folders, f"{name}.html")
+        os.link(result_file, kept / result_file.name)
+        os.link(page, kept / page.name)
+        sources[key] = (kept / result_file.name, kept / page.name)
     one = update_times(hour + HOUR)
     one_size = index.stat().st_size
     # A year of hours before the measured ones, laid out as the gates leave them: hard
@@ -309,9 +321,7 @@ def data_docs_figures(stack: LocalStack, stored_hours: int = 8_760, tries: int =
     # store for the live hours and in the archive store before; its page in the site for
     # the live hours, in the site's archive folder for the rest of the window.
     window_hours = site.days * 24
-    for key in stored:
-        source = results.joinpath(*key.to_tuple()[:-1], f"{key.to_tuple()[-1]}.json")
-        page = site_dir.joinpath("validations", *key.to_tuple()[:-1], f"{key.to_tuple()[-1]}.html")
+    for key, (source, page) in sources.items():
         for back in range(1, stored_hours):
             past = naive_hour - back * HOUR
             parts = (key.expectation_suite_identifier.name, f"scheduled__{past:%Y-%m-%dT%H}", f"{past:{RUN_TIME_FORMAT}}")
