@@ -89,8 +89,9 @@ def open_context(conn_id: str):
     os.environ[RESULTS_DIR_VARIABLE], os.environ[ARCHIVE_DIR_VARIABLE] = str(results), str(archive)
     import great_expectations as gx
 
-    # Registers the checkpoint action the committed checkpoints name, and the class the
+    # Registers the checkpoint actions the committed checkpoints name, and the class the
     # suites' unexpected_rows_expectation loads as.
+    import sparkify.quality.docs_action  # noqa: F401
     import sparkify.quality.expectations  # noqa: F401
     import sparkify.quality.results  # noqa: F401
 
