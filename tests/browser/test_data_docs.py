@@ -9,7 +9,7 @@ from urllib.parse import unquote
 import pytest
 from great_expectations_provider.common.errors import GXValidationFailed
 from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, run_hour_in_process
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -42,16 +42,19 @@ def text_of(browser, url: str) -> str:
     return browser.find_element(By.TAG_NAME, "body").text
 
 
-def _settled(browser, read):
+def _settled(browser, read, missing: str):
     """What ``read(browser)`` returns, read again from the start while the page's script
-    is replacing the elements it reads (GX's pages rebuild their tables after the footer
-    is in place)."""
-    return WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(lambda b: [read(b)])[0]
+    is replacing the elements it reads or has not yet put them in (GX's pages rebuild
+    their tables after the footer is in place); ``missing`` says what never came."""
+    wait = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,))
+    return wait.until(lambda b: [read(b)], f"{missing} on {browser.current_url}")[0]
 
 
 def _row_element(browser, text: str):
+    """The first table row holding ``text``; WebDriverWait waits through its absence."""
     rows = [row for row in browser.find_elements(By.CSS_SELECTOR, "tr") if text in row.text]
-    assert rows, f"no row with {text!r} on {browser.current_url}"
+    if not rows:
+        raise NoSuchElementException(f"no row with {text!r}")
     return rows[0]
 
 
@@ -62,7 +65,7 @@ def row_with(browser, text: str) -> tuple[str, bool]:
         row = _row_element(browser, text)
         return row.text, bool(row.find_elements(By.CSS_SELECTOR, ".fa-times.text-danger, .text-danger"))
 
-    return _settled(browser, read)
+    return _settled(browser, read, f"no row with {text!r}")
 
 
 def test_the_index_lists_the_failed_validation_and_opens_it(browser, blocked_hour):
@@ -74,7 +77,7 @@ def test_the_index_lists_the_failed_validation_and_opens_it(browser, blocked_hou
     text, failed = row_with(browser, name)
     assert "staging_events" in text
     assert failed
-    _settled(browser, lambda b: _row_element(b, name).click())
+    _settled(browser, lambda b: _row_element(b, name).click(), f"no row with {name!r} to click")
     WebDriverWait(browser, 30).until(lambda b: "/validations/staging_events/" in b.current_url)
     assert unquote(browser.current_url) == unquote(page)
 
