@@ -3,11 +3,14 @@ on the real local PostgreSQL. A critical failure stops the hour before any load.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.request import urlopen
 
 import pytest
 from great_expectations_provider.common.errors import GXValidationFailed
 from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, rows, run_hour_in_process, song
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy.engine import Engine
 
 from sparkify.local.in_process import HourInProcess
 
@@ -65,6 +68,29 @@ def test_a_critical_failure_stops_the_hour_before_any_load(one_song, capsys, bad
     assert f"FAILED [critical] {failed}" in capsys.readouterr().out
     assert rows(one_song, "select count(*) from songplays") == [(0,)]
     assert rows(one_song, "select count(*) from users") == [(0,)]
+
+
+def test_the_gate_reads_the_staging_tables_for_its_hour_only(one_song):
+    # An earlier hour's bad rows stay in staging_events (that hour was never validated).
+    earlier = H - timedelta(hours=1)
+    put(one_song, DAY_KEY, event_lines([event(ms(earlier, n), "7", itemInSession=n, level="gold") for n in range(3)] + a_good_hour()))
+    HourInProcess(earlier).run_task("stage_events")
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(f"{statement} {parameters}")
+
+    sqlalchemy_event.listen(Engine, "before_cursor_execute", record)
+    try:
+        run_hour_in_process(H)
+    finally:
+        sqlalchemy_event.remove(Engine, "before_cursor_execute", record)
+
+    assert rows(one_song, "select count(*) from songplays") == [(6,)], "the earlier hour's rows did not fail this hour"
+    reads = [s for s in statements if "from staging_events" in s.lower()]
+    assert reads
+    # GX's own SQL table asset lists every hour of the table to find the batch asked for.
+    assert [s for s in reads if "2018-11-15 10:00:00" not in s] == []
 
 
 def test_a_duplicate_event_that_reaches_staging_stops_the_hour(one_song, capsys):

@@ -89,10 +89,11 @@ def open_context(conn_id: str):
     os.environ[RESULTS_DIR_VARIABLE], os.environ[ARCHIVE_DIR_VARIABLE] = str(results), str(archive)
     import great_expectations as gx
 
-    # Registers the checkpoint actions the committed checkpoints name, and the class the
-    # suites' unexpected_rows_expectation loads as.
+    # Registers the checkpoint actions the committed checkpoints name, the class the
+    # suites' unexpected_rows_expectation loads as and the data source type of gx/.
     import sparkify.quality.docs_action  # noqa: F401
     import sparkify.quality.expectations  # noqa: F401
+    import sparkify.quality.hour_assets  # noqa: F401
     import sparkify.quality.results  # noqa: F401
 
     context = gx.get_context(mode="file", project_root_dir=str(GX_ROOT))
