@@ -68,8 +68,9 @@ def settled_heap() -> None:
 
     The bench runs hours in one process, whose heap grows with each (about 12,000
     objects an hour, SQLAlchemy's compiled statements and GX's metric keys among them);
-    every full collection walks all of it, so later hours paid for earlier ones (GX's and
-    botocore's JSON parsing 2.4 times slower at run #100 than at run #3, by cProfile).
+    every full collection walks all of it, so later hours paid for earlier ones (JSON
+    parsing, mostly botocore's service models, 2.4 times slower at runs #99 and #100
+    than at runs #4 and #5, by cProfile).
     Airflow runs each task in a new process, which has no such heap."""
     gc.unfreeze()
     gc.collect()
@@ -219,8 +220,8 @@ def measure(stack: LocalStack, events: int, songs: int) -> list[str]:
 
 
 def history_figures(stack: LocalStack, hours: int) -> list[str]:
-    """An hour with no events, then ``hours`` equal hours in a row on a fresh
-    warehouse: the first runs against the last."""
+    """``hours`` equal hours in a row on a fresh warehouse, the first runs against the
+    last, and an hour with no events against the first runs."""
     from sparkify import datagen
     from sparkify.local import dataset
     from sparkify.local.in_process import HourInProcess, hourly_dag
