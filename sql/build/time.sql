@@ -14,8 +14,8 @@ insert into audit_time (
     weekday,
     batch_hour
 )
--- date_part, not extract: PostgreSQL's extract computes in numeric, several times slower
--- over an hour's plays; both give the same whole numbers here and on Redshift.
+-- date_part, not extract: PostgreSQL's extract computes in numeric, which costs more over
+-- an hour's plays; both give the same whole numbers here and on Redshift.
 select distinct
     ts as start_time,
     cast(date_part('hour', ts) as integer) as hour,
