@@ -117,7 +117,10 @@ with DAG(
     )
     build_audit = BuildAuditOperator(task_id="build_audit")
     validate_warehouse = ValidateCheckpointOperator(
-        task_id="validate_warehouse", checkpoint_names=[f"warehouse_{table}_hour" for table in STAR_TABLES]
+        task_id="validate_warehouse",
+        checkpoint_names=[f"warehouse_{table}_hour" for table in STAR_TABLES],
+        # The plays the hour's NextSong events call for.
+        expectation_parameters_sql="quality/staged_plays.sql",
     )
 
     # Its outlets are the published tables' assets (sparkify.assets): downstream DAGs

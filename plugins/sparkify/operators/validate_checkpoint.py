@@ -42,7 +42,8 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
 
     :param checkpoint_names: checkpoints in ``gx/checkpoints/``, run in this order
     :param expectation_parameters_sql: a file under ``sql/`` whose one row, computed for
-        the run's hour, gives the suites' ``$PARAMETER`` values by column name
+        the run's hour, gives the suites' ``$PARAMETER`` values by column name; every
+        suite also gets the run's hour as ``hour_start`` and ``hour_end``
     :param failure_details: suite -> a file under ``sql/`` whose one value (``detail``),
         computed for the run's hour when an expectation of that suite fails, is added to
         the log and the alert
@@ -81,7 +82,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         )
         self.checkpoint_names = list(checkpoint_names)
         self.expectation_parameters_sql = expectation_parameters_sql
-        self.expectation_parameters: dict | None = None
+        self.expectation_parameters: dict = {}
         self.failure_details = dict(failure_details or {})
         self.warehouse_conn_id = warehouse_conn_id
         self.aws_conn_id = aws_conn_id
@@ -139,11 +140,16 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         self.configure_file_data_context = lambda: self._gx_context
         self.configure_checkpoint = lambda gx_context: _RecordingCheckpoints(self._checkpoints, self)
         self.batch_parameters = {"batch_hour": str(window.params["data_interval_start"])}
+        # A bound of the hour is checked in the same pass as the table's other column
+        # checks; a query of its own would read the hour once more.
+        self.expectation_parameters = {
+            "hour_start": window.params["data_interval_start"],
+            "hour_end": window.params["data_interval_end"],
+        }
         if self.expectation_parameters_sql:
-            self.expectation_parameters = warehouse.for_connection(self.warehouse_conn_id).query_row(
-                self.expectation_parameters_sql, window.params
-            )
-            self.log.info("Suite parameters for [%s, %s): %s", window.start, window.end, self.expectation_parameters)
+            computed = warehouse.for_connection(self.warehouse_conn_id).query_row(self.expectation_parameters_sql, window.params)
+            self.log.info("Suite parameters for [%s, %s): %s", window.start, window.end, computed)
+            self.expectation_parameters.update(computed)
         failure = None
         with site_lock(results_dirs()[0]):
             self._keep_docs_window(window)
@@ -290,8 +296,7 @@ class _RecordingCheckpoints:
 
         # The provider passes batch parameters only; suite parameters computed in the
         # warehouse for this hour (e.g. volume bounds) are added here.
-        if self._operator.expectation_parameters:
-            kwargs["expectation_parameters"] = self._operator.expectation_parameters
+        kwargs["expectation_parameters"] = self._operator.expectation_parameters
         kwargs["run_id"] = self._operator.gx_run_id
         # The Data Docs index lists the gate's results once its last checkpoint has run.
         with index_deferred():
