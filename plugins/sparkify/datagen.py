@@ -103,6 +103,21 @@ def make_songs(rng: random.Random, count: int) -> list[tuple[str, Song]]:
     return songs
 
 
+def read_catalogue(song_dir: Path) -> list[Song]:
+    """The songs of a catalogue already in the Sparkify layout (the real one), for
+    events that play them."""
+    songs = []
+    for path in sorted(song_dir.rglob("*.json")):
+        song = json.loads(path.read_bytes())
+        songs.append(
+            Song(
+                song["song_id"], song["title"], song["artist_id"], song["artist_name"], song["artist_location"],
+                song["artist_latitude"], song["artist_longitude"], song["duration"], song["year"],
+            )
+        )  # fmt: skip
+    return songs
+
+
 def _dump(obj: dict) -> str:
     # The real files are compact, with sorted keys and escaped slashes.
     return json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=True).replace("/", "\\/")
@@ -215,18 +230,24 @@ def generate(
     users: int = 60,
     seed: int = 2018,
     whole_days: bool = True,
+    catalogue: list[Song] | None = None,
 ) -> Path:
     """Writes the dataset for the hours [start, end) into ``out``: the whole days they
-    fall in, or with ``whole_days`` false those hours only (the benchmark's big hour)."""
+    fall in, or with ``whole_days`` false those hours only (the benchmark's big hour).
+
+    Events play ``songs`` new songs written beside them, or with ``catalogue`` given the
+    songs of a catalogue already in the bucket, and song_data/ stays empty."""
     rng = random.Random(seed)
-    catalogue = make_songs(rng, songs)
-    for key, song in catalogue:
-        path = out / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(song_object(song))
+    (out / "song_data").mkdir(parents=True, exist_ok=True)
+    if catalogue is None:
+        written = make_songs(rng, songs)
+        for key, song in written:
+            path = out / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(song_object(song))
+        catalogue = [song for _, song in written]
     (out / "log_json_path.json").write_text(json.dumps({"jsonpaths": [f"$['{p}']" for p in JSONPATHS]}, indent=4))
     people = _make_users(rng, users)
-    song_list = [song for _, song in catalogue]
     day = start.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
     session_base = 0
     while day < end:
@@ -235,7 +256,7 @@ def generate(
             hour = day + timedelta(hours=h)
             if not whole_days and not start <= hour < end:
                 continue
-            events = hour_events(rng, hour, events_per_hour, people, song_list, session_base)
+            events = hour_events(rng, hour, events_per_hour, people, catalogue, session_base)
             session_base += len(events)
             lines.extend(_dump(e) for e in sorted(events, key=lambda e: e["ts"]))
         path = out / f"log_data/{day:%Y/%m}/{day:%Y-%m-%d}-events.json"

@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     backfill.set_defaults(func=cmd_backfill)
     bench = sub.add_parser("bench", help="measured figures and ratios on a private stack: staging, memory, gates, songs")
     bench.add_argument("--events", type=int, default=1_000_000, help="events in the hour (default %(default)s)")
-    bench.add_argument("--songs", type=int, default=14_896, help="song objects in the catalogue (default %(default)s, the real one's size)")
+    bench.add_argument("--songs", type=int, default=14_896, help="song objects of the synthetic catalogue, used without the real dataset (default %(default)s, the real one's size)")
     bench.add_argument("--hours", type=int, default=100, help="equal hours run in a row for the history figure (default %(default)s)")
     bench.add_argument(
         "--month",
