@@ -294,8 +294,8 @@ class _RecordingCheckpoints:
 
         from sparkify.quality.docs_action import index_deferred
 
-        # The provider passes batch parameters only; suite parameters computed in the
-        # warehouse for this hour (e.g. volume bounds) are added here.
+        # The provider passes batch parameters only; the suite parameters of this hour
+        # (its bounds, and those computed in the warehouse, e.g. volume bounds) are added here.
         kwargs["expectation_parameters"] = self._operator.expectation_parameters
         kwargs["run_id"] = self._operator.gx_run_id
         # The Data Docs index lists the gate's results once its last checkpoint has run.
