@@ -42,6 +42,23 @@ def test_first_staging_reads_the_whole_catalogue(catalogue):
     assert queued_messages(catalogue) == 0
 
 
+def test_an_object_gone_before_its_read_fails_the_step_naming_it(catalogue, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    from sparkify import s3_listing
+
+    listed = s3_listing.list_etags
+    gone = "song_data/A/B/C/TRSOGONE.json"
+    monkeypatch.setattr(s3_listing, "list_etags", lambda *args, **kwargs: {**listed(*args, **kwargs), gone: "0" * 32})
+
+    with pytest.raises(ClientError) as failure:
+        stage(queue_name="")
+
+    assert failure.value.response["Error"]["Code"] == "NoSuchKey"
+    assert f"reading s3://{BUCKET}/{gone}" in failure.value.__notes__
+    assert rows(catalogue, "select count(*) from staging_songs") == [(0,)]
+
+
 def test_an_hour_with_no_new_objects_stages_nothing(catalogue):
     stage()
 

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import psutil
+
 from sparkify import sql_files
 from sparkify.local.stack import LocalStack, free_port
 
@@ -199,7 +201,10 @@ def measure(stack: LocalStack, events: int, songs: int) -> list[str]:
 
     hour = HourInProcess(BENCH_HOUR)
     hour.run_task("create_tables")
+    s3_server = psutil.Process(stack.s3_pid())
+    s3_cpu_before = sum(s3_server.cpu_times()[:2])
     catalogue_seconds = hour.run_task("stage_songs")
+    catalogue_s3_cpu = sum(s3_server.cpu_times()[:2]) - s3_cpu_before
     no_new_songs_seconds = HourInProcess(BENCH_HOUR + HOUR).run_task("stage_songs")
     stage = task_in_child(BENCH_HOUR, "stage_events")
     [(records, staged, quarantined)] = run_query(
@@ -228,16 +233,18 @@ def measure(stack: LocalStack, events: int, songs: int) -> list[str]:
         "---|---|---|---|---",
         f"staging the hour, S3 -> staging_events | {stage['seconds']:.1f} s, {stage_rate:,.0f} records/s | "
         f"raw COPY FROM STDIN of the same {rows:,} rows from a local CSV: {copy_seconds:.1f} s, {copy_rate:,.0f} rows/s | "
-        f"{stage_rate / copy_rate:.2f}x | >= 0.8x {_verdict(stage_rate / copy_rate >= 0.8)}",
+        f"{stage_rate / copy_rate:.2f}x | >= 0.8x {_verdict(stage_rate / copy_rate >= 0.8, f'{0.8 - stage_rate / copy_rate:.2f}x')}",
         f"staging the hour vs row-by-row INSERT | {stage_rate:,.0f} records/s | "
         f"one INSERT per row, {insert_rows:,}-row sample: {insert_rate:,.0f} rows/s | "
-        f"{stage_rate / insert_rate:.1f}x | >= 20x {_verdict(stage_rate / insert_rate >= 20)}",
+        f"{stage_rate / insert_rate:.1f}x | >= 20x {_verdict(stage_rate / insert_rate >= 20, f'{20 - stage_rate / insert_rate:.1f}x')}",
         f"peak memory of the stage step | {peak_mb:.0f} MB (process; {stage['rss_before_kb'] / 1024:.0f} MB after imports) | "
-        f"the hour's JSON: {size_mb:.0f} MB | {peak_mb / size_mb:.2f}x | <= 500 MB {_verdict(peak_mb <= 500)}",
+        f"the hour's JSON: {size_mb:.0f} MB | {peak_mb / size_mb:.2f}x | <= 500 MB {_verdict(peak_mb <= 500, f'{peak_mb - 500:.0f} MB')}",
         f"GX gates (staging + warehouse suites) | {gates:.1f} s | the hour's load (stage, build, publish): {load:.1f} s | "
-        f"{gates / load:.0%} | <= 20% {_verdict(gates / load <= 0.2)}",
-        f"staging the song catalogue | {catalogue_seconds:.1f} s for {songs:,} objects | | | <= 20 s {_verdict(catalogue_seconds <= 20)}",
-        f"song step of an hour with no new songs | {no_new_songs_seconds:.2f} s | | | <= 1 s {_verdict(no_new_songs_seconds <= 1)}",
+        f"{gates / load:.0%} | <= 20% {_verdict(gates / load <= 0.2, f'{(gates / load - 0.2) * 100:.0f} points')}",
+        f"staging the song catalogue | {catalogue_seconds:.1f} s for {songs:,} objects | "
+        f"the S3 stand-in's processor time in that step (one interpreter serves every request): {catalogue_s3_cpu:.1f} s | "
+        f"{catalogue_s3_cpu / catalogue_seconds:.0%} of the step | <= 20 s {_verdict(catalogue_seconds <= 20, f'{catalogue_seconds - 20:.1f} s')}",
+        f"song step of an hour with no new songs | {no_new_songs_seconds:.2f} s | | | <= 1 s {_verdict(no_new_songs_seconds <= 1, f'{no_new_songs_seconds - 1:.2f} s')}",
         "",
         "Each task of the hour (seconds):",
         f"  {'stage_events (own process)':40} {stage['seconds']:8.2f}",
@@ -290,10 +297,10 @@ def history_figures(stack: LocalStack, hours: int) -> list[str]:
     return [
         f"an hour with no events (every task of the DAG) | {empty:.1f} s | an hour of {HISTORY_EVENTS:,} events: "
         f"{early:.1f} s | {empty / early:.2f}x | the minimum of work: no load, no validation of empty batches",
-        f"hourly cost as history grows ({HISTORY_EVENTS:,} events an hour) | runs #{hours - 4} to #{hours}: {late:.1f} s "
-        f"(median) | runs #2 to #6: {early:.1f} s (median; run #1, which stages the catalogue: {sum(runs[0].values()):.1f} s) | "
-        f"{late / early:.2f}x | <= 1.2x {_verdict(late / early <= 1.2)}",
-        f"where the history's cost grows, by task (median seconds, last five runs against runs #2 to #6) | "
+        f"hourly cost as history grows ({HISTORY_EVENTS:,} events an hour) | runs #{max(hours - 4, 1)} to #{hours}: {late:.1f} s "
+        f"(median) | runs #2 to #{min(hours, 6)}: {early:.1f} s (median; run #1, which stages the catalogue: {sum(runs[0].values()):.1f} s) | "
+        f"{late / early:.2f}x | <= 1.2x {_verdict(late / early <= 1.2, f'{late / early - 1.2:.2f}x')}",
+        f"where the history's cost grows, by task (median seconds, last five runs against runs #2 to #{min(hours, 6)}) | "
         + ", ".join(f"{task_id} {delta:+.2f} s" for delta, task_id in growth)
         + " | | | reported",
     ]
@@ -387,7 +394,7 @@ def data_docs_figures(stack: LocalStack, stored_hours: int = 8_760, tries: int =
     return [
         f"Data Docs update for one result, {stored_hours:,} stored hourly results a suite ({LIVE_HOURS} live hours, "
         f"pages of {site.days} days, the rest archived) | {t_year:.2f} s (median of {tries}) | "
-        f"1 stored result a suite: {t_one:.2f} s | {t_year / t_one:.2f}x | <= 1.2x {_verdict(t_year / t_one <= 1.2)}",
+        f"1 stored result a suite: {t_one:.2f} s | {t_year / t_one:.2f}x | <= 1.2x {_verdict(t_year / t_one <= 1.2, f'{t_year / t_one - 1.2:.2f}x')}",
         f"Data Docs index.html with {stored_hours:,} stored hourly results a suite | {year_size / 1024:.0f} KB | "
         f"1 stored result a suite: {one_size / 1024:.0f} KB | {year_size / one_size:.2f}x | reported (the index lists the live "
         "hours; the quality page is the window's index)",
@@ -439,7 +446,7 @@ def month_figures(stack: LocalStack, max_active_runs: int) -> list[str]:
     return [
         f"the real month through the scheduler ({summary.hours} hourly runs, {max_active_runs} at a time) | "
         f"{minutes:.1f} min ({summary.seconds_per_hour:.2f} s an hour): {summary.counts} | "
-        f"target: {MONTH_TARGET_MINUTES} min | {minutes / MONTH_TARGET_MINUTES:.2f}x | <= 1x {_verdict(minutes <= MONTH_TARGET_MINUTES)}",
+        f"target: {MONTH_TARGET_MINUTES} min | {minutes / MONTH_TARGET_MINUTES:.2f}x | <= 1x {_verdict(minutes <= MONTH_TARGET_MINUTES, f'{minutes - MONTH_TARGET_MINUTES:.1f} min')}",
         f"a run of the month: Airflow overhead against work | {summary.overhead_per_run:.1f} s a run, "
         f"{summary.overhead_per_task:.2f} s a task | its tasks' work: {summary.work_per_run:.1f} s a run | "
         f"{summary.overhead_share:.0%} overhead | reported",
@@ -481,7 +488,7 @@ def _month_against_contract(stack: LocalStack) -> list[str]:
     differing = [table for table, (g, e) in checks.items() if g != e]
     return [
         f"the month's warehouse against the contract computed from the raw files | {got} | {expected} | "
-        f"{'equal' if not differing else 'DIFFERENT: ' + ', '.join(differing)} | equal {_verdict(not differing)}"
+        f"{'equal' if not differing else 'DIFFERENT: ' + ', '.join(differing)} | equal {'met' if not differing else 'MISSED'}"
     ]
 
 
@@ -497,8 +504,9 @@ def run_month(max_active_runs: int) -> str:
         stack.destroy()
 
 
-def _verdict(met: bool) -> str:
-    return "met" if met else "MISSED"
+def _verdict(met: bool, gap: str) -> str:
+    """``gap``: how far the figure is from its target, said when it misses."""
+    return "met" if met else f"MISSED by {gap}"
 
 
 def run(events: int, songs: int, hours: int) -> str:

@@ -247,6 +247,10 @@ class LocalStack:
     def s3_running(self) -> bool:
         return self._server_running("s3", self.s3_port)
 
+    def s3_pid(self) -> int | None:
+        """The S3 server's process, when it runs."""
+        return self._pid("s3")
+
     def start_s3(self) -> None:
         self._start_server("s3", "moto S3 server", self.s3_port, "-m", "sparkify.local.s3_server", str(self.s3_port))
 

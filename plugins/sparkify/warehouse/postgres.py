@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -149,16 +149,12 @@ class PostgresWarehouse(Warehouse):
         self.execute_script(cursor, sql_files.render("stage/postgres/parse_event_lines.sql", checked=True))
 
     def stage_songs(self, s3: S3Hook, bucket: str, candidates: Mapping[str, str], window: HourWindow, reconcile: Reconcile) -> StageResult:
-        from botocore.config import Config
-
-        client = s3.get_client_type(config=Config(max_pool_connections=SONG_FETCH_WORKERS))
-
-        def fetch(key: str) -> bytes:
-            return client.get_object(Bucket=bucket, Key=key)["Body"].read().removeprefix(BOM)
+        fetch = _object_reader(s3, bucket, SONG_FETCH_WORKERS)
 
         def rows(keys: Mapping[str, str]) -> Iterator[bytes]:
             with ThreadPoolExecutor(SONG_FETCH_WORKERS, thread_name_prefix="song-fetch") as pool:
                 for (key, etag), body in zip(keys.items(), pool.map(fetch, keys)):
+                    body = body.removeprefix(BOM)
                     defect = text_defect(body)
                     if defect is not None:
                         body = body.decode("utf-8", "backslashreplace").replace("\x00", "\\x00").encode()
@@ -186,6 +182,50 @@ class _NoAttributes(dict):
 
     def __missing__(self, table: str) -> str:
         return ""
+
+
+def _object_reader(s3: S3Hook, bucket: str, connections: int) -> Callable[[str], bytes]:
+    """A function reading one object of ``bucket`` whole, safe to call from ``connections``
+    threads at once.
+
+    It reads a presigned URL through botocore's HTTP session, as the S3 client would,
+    with the connection's verification, proxies and timeouts. For objects of a few hundred
+    bytes, such as the song objects, the client's own request path (endpoint rules,
+    event hooks, response parsing, checksums) cost twice the processor time of the
+    request itself, and those threads share one core. A read answered other than 200 OK
+    or not at all is made again through the client, so its retries and its error stay
+    the step's.
+    """
+    from botocore.awsrequest import AWSRequest
+    from botocore.config import Config
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.httpsession import URLLib3Session
+
+    client = s3.get_client_type(config=Config(max_pool_connections=connections))
+    config = client.meta.config
+    session = URLLib3Session(
+        verify=True if s3.verify is None else s3.verify,
+        proxies=config.proxies,
+        timeout=(config.connect_timeout, config.read_timeout),
+        max_pool_connections=connections,
+        proxies_config=config.proxies_config,
+    )
+
+    def read(key: str) -> bytes:
+        url = client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key})
+        try:
+            response = session.send(AWSRequest(method="GET", url=url).prepare())
+        except HTTPClientError:
+            response = None
+        if response is not None and response.status_code == 200:
+            return response.content
+        try:
+            return client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except ClientError as error:
+            error.add_note(f"reading s3://{bucket}/{key}")
+            raise
+
+    return read
 
 
 def _copy_in(cursor, sql_file: str, chunks: Iterable[bytes]) -> None:
