@@ -114,6 +114,8 @@ with DAG(
         expectation_parameters_sql="quality/volume_bounds.sql",
         # On a failed balance the gate's message names the worst object and line.
         failure_details={"stage_reconciliation": "quality/worst_quarantined_record.sql"},
+        # The warehouse gate writes the hour's quality page, unless this one blocks the hour.
+        last_gate=False,
     )
     build_audit = BuildAuditOperator(task_id="build_audit")
     validate_warehouse = ValidateCheckpointOperator(

@@ -54,6 +54,11 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         again (:mod:`sparkify.quality.alerts`); empty to alert nobody (templated)
     :param alert_reminder_hours: hours of data between two reminders of one failing
         expectation (templated)
+    :param last_gate: whether this is the hour's last gate. The last gate rewrites the
+        quality page (:mod:`sparkify.quality.overview`) with every gate's results of the
+        hour; an earlier gate rewrites it only when it blocks the hour, as no later gate
+        then runs. The page covers the Data Docs window (14 days): written by both gates,
+        it was the largest part of an hour's cost growing with history.
     """
 
     template_fields = ("slack_conn_id", "alert_reminder_hours")
@@ -71,6 +76,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         aws_conn_id: str = "aws_default",
         slack_conn_id: str = "slack_default",
         alert_reminder_hours: int | str = 24,
+        last_gate: bool = True,
         **kwargs,
     ) -> None:
         kwargs.setdefault("retries", 0)
@@ -88,6 +94,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         self.aws_conn_id = aws_conn_id
         self.slack_conn_id = slack_conn_id
         self.alert_reminder_hours = alert_reminder_hours
+        self.last_gate = last_gate
         self.data_docs_url: str | None = None
         self._gx_context = None
         self._checkpoints: list = []
@@ -134,6 +141,10 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         self._checkpoints = self._hour_checkpoints(window)
         if not self._checkpoints:
             context["ti"].xcom_push(key=GATE_OUTCOME_XCOM_KEY, value="skipped")
+            # An earlier gate may have validated the hour (events without plays leave
+            # nothing here) and left the page to this one.
+            if self.last_gate and warehouse.for_connection(self.warehouse_conn_id).hour_has_rows("validation_results", window):
+                self._publish_site(pages=[], quality_page=True)
             return
         # Bound here, not in __init__: Airflow runs a copy of the task, and the result
         # must land on the instance that reports it.
@@ -193,7 +204,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
             self.log.warning(line) if report.worst else self.log.info(line)
         if self.slack_conn_id:
             self._update_alerts(report, window)
-        self._publish_site(report)
+        self._publish_site(pages=report.docs_pages, quality_page=self.last_gate or report.worst == "critical")
         return report.worst
 
     def _keep_docs_window(self, window) -> None:
@@ -248,27 +259,28 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         except Exception:  # the alert is kept open: the next hour's gate tells Slack
             self.log.exception("Could not alert Slack through connection %s", self.slack_conn_id)
 
-    def _publish_site(self, report) -> None:
-        """Rewrites the quality page beside Data Docs and, for a site on S3, uploads what
-        this run changed."""
+    def _publish_site(self, *, pages: list[tuple[str, str]], quality_page: bool) -> None:
+        """Rewrites the quality page beside Data Docs when asked to and, for a site on S3,
+        uploads what this run changed: ``pages`` (suite, URL) and the quality page."""
         from sparkify import warehouse
         from sparkify.quality.context import GX_DIR
         from sparkify.quality.data_docs import DataDocsSite
         from sparkify.quality.overview import PAGE_NAME, Overview, write_page
 
         site = DataDocsSite.from_variables()
-        backend = warehouse.for_connection(self.warehouse_conn_id)
-        overview = Overview.load(backend, hours=site.days * 24)
-        write_page(overview, site.build_dir(GX_DIR), lambda url: site.archived_url(url, GX_DIR))
+        if quality_page:
+            overview = Overview.load(warehouse.for_connection(self.warehouse_conn_id), hours=site.days * 24)
+            write_page(overview, site.build_dir(GX_DIR), lambda url: site.archived_url(url, GX_DIR))
         if site.s3_target is None:
             return
-        pages = [site.site_path(url) for _, url in report.docs_pages]
-        pages += [f"expectations/{suite}.html" for suite, _ in report.docs_pages]
-        pages.append(PAGE_NAME)
+        changed = [site.site_path(url) for _, url in pages]
+        changed += [f"expectations/{suite}.html" for suite, _ in pages]
+        if quality_page:
+            changed.append(PAGE_NAME)
         moved, deleted = self._window_changes.moved, self._window_changes.deleted
-        pages += [new for _, new in moved]
+        changed += [new for _, new in moved]
         try:
-            uploaded = site.upload(GX_DIR, pages, self.aws_conn_id)
+            uploaded = site.upload(GX_DIR, changed, self.aws_conn_id)
             site.delete([old for old, _ in moved] + deleted, self.aws_conn_id)
         except Exception:  # the verdict stands without its pages; say so loudly, do not change it
             self.log.exception("Could not upload Data Docs to %s; the validation result is kept on this worker", site.location)

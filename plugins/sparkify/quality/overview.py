@@ -1,12 +1,13 @@
 """The quality of a period of hours at a glance, from the warehouse's validation_results:
 each hour's gate outcome by suite (passed / warning / critical), the worst expectations,
-and the hourly volume against its warning bounds. ``./sparkify quality`` prints it; each
-gate rewrites the static page ``quality.html`` beside Data Docs (:func:`write_page`),
+and the hourly volume against its warning bounds. ``./sparkify quality`` prints it; the
+hour's last gate rewrites the static page ``quality.html`` beside Data Docs (:func:`write_page`),
 whose cells link to the hour's Data Docs pages.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from collections.abc import Callable
@@ -28,6 +29,20 @@ def _naive_utc(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is None:
         return moment
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@functools.cache
+def _templates():
+    """The page's template, compiled once a machine (Jinja's bytecode cache in the system's
+    temporary folder, keyed by the template's checksum) and loaded once a process."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
+    )
 
 
 @dataclass(frozen=True)
@@ -97,12 +112,7 @@ class Overview:
         return counts
 
     def html(self, archived_url: Callable[[str], str]) -> str:
-        import jinja2
-
-        environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
-        )
-        return environment.get_template("quality.html.j2").render(
+        return _templates().get_template("quality.html.j2").render(
             overview=self,
             # Listed once: each of the page's rows walks them, and listing them walks every cell.
             suites=self.suites,
