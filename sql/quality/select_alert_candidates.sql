@@ -10,6 +10,8 @@ with failed_hours as (
         on f.suite = s.suite and f.expectation_id = s.expectation_id
     where not f.success
         and f.batch_hour >= s.first_failed_hour
+        -- The oldest open alert bounds the history read; without it the whole table is.
+        and f.batch_hour >= (select min(first_failed_hour) from alert_state)
         and f.batch_hour <= %(batch_hour)s
     group by f.suite, f.expectation_id
 )
