@@ -12,5 +12,3 @@ select
 from validation_results as r
 cross join generate_series(%(first_hours_back)s, %(last_hours_back)s) as back (hours)
 where r.batch_hour = %(source_hour)s;
-
-analyze validation_results;
