@@ -7,7 +7,8 @@ level, session and user-agent mix) goes to the local bucket with the real datase
 the project, whose catalogue its plays draw from, or else with a synthetic catalogue of
 M song objects; then the hourly DAG's own tasks run for that hour, each timed:
 
-- staging the hour from S3 (in a process of its own, whose peak memory is read), against
+- staging the hour from S3 (in a process of its own, whose peak memory and processor
+  time are read, with the rest of the machine's), against
   the raw ``COPY ... FROM STDIN`` of the same rows from a local CSV file and a
   row-by-row INSERT of a sample of them, on the same server;
 - staging the catalogue, and the next hour's song step with nothing new;
