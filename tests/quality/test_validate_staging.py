@@ -55,6 +55,7 @@ def test_an_hour_with_no_events_passes_without_validating(one_song, capsys):
         ({"page": "Teleport"}, "expect_column_values_to_be_in_set (page)"),
         ({"userId": ""}, "unexpected_rows_expectation (Every NextSong event names its user"),
         ({"length": -3.0}, "unexpected_rows_expectation (Every NextSong event has a positive song length"),
+        ({"length": None}, "unexpected_rows_expectation (Every NextSong event has a positive song length"),
     ],
 )
 def test_a_critical_failure_stops_the_hour_before_any_load(one_song, capsys, bad_event, failed):
