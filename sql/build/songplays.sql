@@ -47,16 +47,21 @@ plays as (
         length,
         session_id,
         location,
-        user_agent
+        user_agent,
+        source_key,
+        source_line
     from staging_events
     where batch_hour = %(data_interval_start)s
         and page = 'NextSong'
 ),
 
+-- Copies of one event (possible only when the stage step could not match them, e.g. a
+-- key field missing) share one id; the first by object and line is kept, so a rerun
+-- keeps the same one.
 distinct_plays as (
     select
         *,
-        row_number() over (partition by songplay_id order by start_time) as copy_rank
+        row_number() over (partition by songplay_id order by source_key, source_line) as copy_rank
     from plays
 )
 

@@ -22,9 +22,10 @@ with ranked_events as (
         gender,
         level,
         ts,
+        -- Events of one ts: the later item of the session, then the later line.
         row_number() over (
             partition by user_id
-            order by ts desc, item_in_session desc, session_id desc
+            order by ts desc, item_in_session desc nulls last, session_id desc nulls last, source_key desc, source_line desc
         ) as recency_rank
     from staging_events
     where batch_hour = %(data_interval_start)s

@@ -56,6 +56,7 @@ def test_an_hour_with_no_events_passes_without_validating(one_song, capsys):
         ({"userId": ""}, "unexpected_rows_expectation (Every NextSong event names its user"),
         ({"length": -3.0}, "unexpected_rows_expectation (Every NextSong event has a positive song length"),
         ({"length": None}, "unexpected_rows_expectation (Every NextSong event has a positive song length"),
+        ({"page": None}, "expect_column_values_to_not_be_null (page)"),
     ],
 )
 def test_a_critical_failure_stops_the_hour_before_any_load(one_song, capsys, bad_event, failed):
@@ -109,6 +110,32 @@ def test_a_duplicate_event_that_reaches_staging_stops_the_hour(one_song, capsys)
         "FAILED [critical] unexpected_rows_expectation (No event appears twice in the hour: no two rows share "
         "session_id, item_in_session, user_id and ts): unexpected 2" in capsys.readouterr().out
     )
+
+
+def test_a_repeated_event_missing_a_key_field_stops_the_hour(one_song, capsys):
+    # The stage step matches repeats by equal keys, and a missing sessionId equals
+    # nothing: both copies reach staging, and the gate counts them as one event twice.
+    repeated = event(ms(H, 30), "7", itemInSession=99, sessionId=None)
+    put(one_song, DAY_KEY, event_lines([*a_good_hour(), repeated, repeated]))
+
+    with pytest.raises(GXValidationFailed):
+        run_hour_in_process(H)
+
+    assert "FAILED [critical] unexpected_rows_expectation (No event appears twice in the hour" in capsys.readouterr().out
+    assert rows(one_song, "select count(*) from songplays") == [(0,)]
+
+
+def test_a_song_with_an_empty_artist_id_stops_the_hour(one_song, capsys):
+    put(one_song, "song_data/A/B/C/TRSONOARTIST.json", __import__("json").dumps(song("SONOARTIST", artist_id="")))
+    put(one_song, DAY_KEY, event_lines(a_good_hour()))
+
+    with pytest.raises(GXValidationFailed):
+        run_hour_in_process(H)
+
+    assert "FAILED [critical] unexpected_rows_expectation (Every song names its artist (artist_id is not empty)): unexpected 1" in (
+        capsys.readouterr().out
+    )
+    assert rows(one_song, "select count(*) from artists where artist_id = ''") == [(0,)]
 
 
 def test_a_duplicated_song_id_in_the_catalogue_stops_the_hour(one_song, capsys):
