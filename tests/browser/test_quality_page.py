@@ -53,7 +53,7 @@ def test_the_quality_page_shows_the_grid_a_failed_cell_and_its_data_docs_page(br
     # What the cell looks like: the critical colour, not the default.
     assert failed.value_of_css_property("background-color") == "rgba(232, 117, 107, 1)"
     link = failed.find_element(By.TAG_NAME, "a")
-    assert "staging_events, 2018-11-15T12: critical, 1 of 30 expectations failed" == link.get_attribute("title")
+    assert "staging_events, 2018-11-15T12: critical, 1 of 31 expectations failed" == link.get_attribute("title")
 
     worst = [tr.text for tr in browser.find_elements(By.CSS_SELECTOR, "#worst tbody tr")]
     assert worst[0].startswith("staging_events expect_column_values_to_be_in_set level critical 1 of 3 2018-11-15T12 2")
