@@ -6,23 +6,54 @@ from __future__ import annotations
 
 import io
 import json
+import struct
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from helpers import HOUR, TEST_HOUR, event, ms
 
 from sparkify.warehouse.base import HourWindow
-from sparkify.warehouse.event_reader import STAGED_TYPES, EventReader
+from sparkify.warehouse.event_reader import EPOCH_MS, EVENT_FIELDS, FLOAT8, INT4, EventReader
 
 H = TEST_HOUR
+# How binary COPY writes each column's value: the event's fields, then batch_hour,
+# source_key and source_line.
+_PG_EPOCH = datetime(2000, 1, 1)
+_DECODE = {
+    "text": bytes.decode,
+    INT4: lambda raw: struct.unpack(">i", raw)[0],
+    FLOAT8: lambda raw: struct.unpack(">d", raw)[0],
+    "timestamp": lambda raw: _PG_EPOCH + timedelta(microseconds=struct.unpack(">q", raw)[0]),
+}
+_COLUMNS = [
+    *("timestamp" if kind == EPOCH_MS else kind if kind in (INT4, FLOAT8) else "text" for _, kind, _ in EVENT_FIELDS),
+    "timestamp", "text", INT4,
+]  # fmt: skip
 
 
-def read(data: bytes, chunk: int = 1 << 20, **options) -> tuple[EventReader, list[tuple], list[tuple[int, bytes]]]:
+def copy_rows(data: bytes) -> list[tuple]:
+    """The rows of binary COPY ``data`` (no header), as the server reads them."""
+    rows, at = [], 0
+    while at < len(data):
+        (count,) = struct.unpack_from(">h", data, at)
+        assert count == len(_COLUMNS)
+        at += 2
+        row = []
+        for column in _COLUMNS:
+            (size,) = struct.unpack_from(">i", data, at)
+            at += 4
+            row.append(None if size < 0 else _DECODE[column](data[at : at + size]))
+            at += max(size, 0)
+        rows.append(tuple(row))
+    return rows
+
+
+def read(data: bytes, chunk: int = 1 << 20) -> tuple[EventReader, list[tuple], list[tuple[int, bytes]]]:
     """The reader after reading ``data`` in chunks of ``chunk`` bytes; its rows; the lines passed on."""
     passed_on = io.BytesIO()
-    reader = EventReader(HourWindow(H, H + HOUR), passed_on, **options)
+    reader = EventReader(HourWindow(H, H + HOUR), passed_on)
     chunks = (data[at : at + chunk] for at in range(0, len(data), chunk))
-    rows = [row for block in reader.blocks("log.json", chunks) for row in block]
+    rows = [row for block in reader.blocks("log.json", chunks) for row in copy_rows(block)]
     numbered = [line.split(b"\t", 1) for line in passed_on.getvalue().splitlines()]
     return reader, rows, [(int(number), text) for number, text in numbered]
 
@@ -46,7 +77,6 @@ def test_each_row_holds_the_record_its_hour_and_its_line_in_the_staging_columns_
         first["song"], first["status"], H.replace(tzinfo=None), first["userAgent"], first["userId"],
         H.replace(tzinfo=None), "log.json", 1,
     )  # fmt: skip
-    assert len(rows[0]) == len(STAGED_TYPES)
 
 
 @pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
@@ -116,13 +146,33 @@ def test_new_fields_are_found_on_any_line_and_their_records_staged():
     assert reader.new_fields == ["device", "mood"]
 
 
-def test_an_escaped_nul_is_passed_on_when_the_reader_is_told_to_look_for_it():
-    events = plays(3)
-    with_nul = json.dumps({**events[1], "firstName": "A\x00na"})
+def test_escapes_become_the_text_they_stand_for():
+    texts = ["Sigur Rós", "tab\there", 'a "quote" and a \\ backslash', "new\nline", "😀 outside the BMP", "\u2028"]
+    events = [event(ms(H, n), "7", itemInSession=n, artist=text) for n, text in enumerate(texts)]
 
-    reader, rows, passed_on = read(ndjson([events[0], with_nul, events[2]]), nul_checked=True)
+    for ensure_ascii in (True, False):
+        data = "\n".join(json.dumps(e, ensure_ascii=ensure_ascii) for e in events).encode()
+        reader, rows, passed_on = read(data)
 
-    assert [row[-1] for row in rows] == [1, 3] and [number for number, _ in passed_on] == [2]
+        assert [row[0] for row in rows] == texts and passed_on == []
+
+
+def test_values_the_server_must_judge_are_passed_on_not_guessed():
+    events = plays(9)
+    with_nul = json.dumps({**events[1], "firstName": "A\x00na"})  # the escape \u0000
+    lone_surrogate = json.dumps(events[2]).replace('"Ana"', '"A\\ud800na"')
+    underflow = json.dumps(events[3]).replace(str(events[3]["length"]), "1e-400")
+    repeated_key = json.dumps(events[4])[:-1] + ', "artist": "another"}'
+    too_long = json.dumps({**events[5], "userId": "é" * 33})
+    just_fits = json.dumps({**events[6], "userId": "é" * 32})
+    exponent = json.dumps(events[7]).replace(str(events[7]["length"]), "2.5e2")
+    data = ndjson([events[0], with_nul, lone_surrogate, underflow, repeated_key, too_long, just_fits, exponent, events[8]])
+
+    reader, rows, passed_on = read(data)
+
+    assert [row[-1] for row in rows] == [1, 7, 8, 9] and [number for number, _ in passed_on] == [2, 3, 4, 5, 6]
+    assert rows[1][17] == "é" * 32 and rows[2][6] == 250.0
+    assert reader.defects == []
 
 
 def test_whole_milliseconds_become_the_exact_timestamp():
@@ -136,4 +186,4 @@ def test_whole_milliseconds_become_the_exact_timestamp():
         passed_on = io.BytesIO()
         reader = EventReader(HourWindow(hour, hour + HOUR), passed_on)
         [block] = reader.blocks("log.json", [json.dumps({"ts": ts}).encode()])
-        assert block[0][15] == window_start, ts
+        assert copy_rows(block)[0][15] == window_start, ts

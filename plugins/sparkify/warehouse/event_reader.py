@@ -7,71 +7,70 @@ of the object's day is counted and left to that hour. Every other line (blank li
 nothing) is passed on whole with its number, and the server parses and places it exactly
 as it parses every line on Redshift: the conversions JSON allows (a number written as a
 string), the reason a line cannot be staged, records outside the day, and repeats.
+
+The parse is C (event_lines.c beside this file), built with the C compiler on first use
+and kept in the user's cache folder: in Python it cost 5 to 6 µs a record, which made the
+reader, not the server's COPY, the stage step's critical path.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import hashlib
+import os
+import subprocess
+import tempfile
+import weakref
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
-from typing import IO, Annotated, Any, Optional
-
-import msgspec
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO
 
 from sparkify.warehouse.base import HourWindow
 
-# The JSON keys of an event and their staging types, in staging_events' column order
-# (the record type event_record in sql/ddl/postgres/ has the same keys; lengths are the
-# columns' varchar lengths). A value outside a type's range is not decoded here: the
-# server then says what is wrong with it.
-_TEXT = Optional[str]
-_INTEGER = Optional[Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)]]
-_BIGINT = Optional[Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]]
-_DOUBLE = Optional[float]
+# Value kinds, as event_lines.c numbers them. EPOCH_MS: whole milliseconds since the Unix
+# epoch, a JSON integer staged as a timestamp.
+TEXT, INT4, FLOAT8, EPOCH_MS = 0, 1, 2, 3
 
-
-def _varchar(length: int) -> Any:
-    return Optional[Annotated[str, msgspec.Meta(max_length=length)]]
-
-
-EVENT_FIELDS: tuple[tuple[str, Any], ...] = (
-    ("artist", _TEXT),
-    ("auth", _varchar(32)),
-    ("firstName", _TEXT),
-    ("gender", _varchar(8)),
-    ("itemInSession", _INTEGER),
-    ("lastName", _TEXT),
-    ("length", _DOUBLE),
-    ("level", _varchar(8)),
-    ("location", _TEXT),
-    ("method", _varchar(8)),
-    ("page", _varchar(64)),
-    ("registration", _DOUBLE),
-    ("sessionId", _INTEGER),
-    ("song", _TEXT),
-    ("status", _INTEGER),
-    ("ts", _BIGINT),
-    ("userAgent", _TEXT),
-    ("userId", _varchar(32)),
+# The JSON keys of an event, their kinds and the most characters they may hold (0: any),
+# in staging_events' column order (the record type event_record in sql/ddl/postgres/ has
+# the same keys; lengths are the columns' varchar lengths). A value outside its kind's
+# range is not staged here: the server then says what is wrong with it.
+EVENT_FIELDS: tuple[tuple[str, int, int], ...] = (
+    ("artist", TEXT, 0),
+    ("auth", TEXT, 32),
+    ("firstName", TEXT, 0),
+    ("gender", TEXT, 8),
+    ("itemInSession", INT4, 0),
+    ("lastName", TEXT, 0),
+    ("length", FLOAT8, 0),
+    ("level", TEXT, 8),
+    ("location", TEXT, 0),
+    ("method", TEXT, 8),
+    ("page", TEXT, 64),
+    ("registration", FLOAT8, 0),
+    ("sessionId", INT4, 0),
+    ("song", TEXT, 0),
+    ("status", INT4, 0),
+    ("ts", EPOCH_MS, 0),
+    ("userAgent", TEXT, 0),
+    ("userId", TEXT, 32),
 )
-KNOWN_FIELDS = frozenset(key for key, _ in EVENT_FIELDS)
-
-# The COPY types of the reader's rows, in the column order of
-# sql/stage/postgres/copy_staged_events.sql.
-STAGED_TYPES: tuple[str, ...] = (
-    "text", "text", "text", "text", "int4", "text", "float8", "text", "text", "text", "text",
-    "float8", "int4", "text", "int4", "timestamp", "text", "text", "timestamp", "text", "int4",
-)  # fmt: skip
-
+# The reader's rows are these columns, then batch_hour, source_key and source_line, in
+# the order of sql/stage/postgres/copy_staged_events.sql, in binary COPY format.
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+COPY_TRAILER = b"\xff\xff"
 BOM = b"\xef\xbb\xbf"
-# ts is whole milliseconds: as seconds in a double, it is within a nanosecond of the
-# instant for any date of the next thousand years, so the microseconds round to the exact
-# value (checked in tests/warehouse/test_event_reader.py); four times as fast as adding a
-# timedelta to the epoch.
-_utc_from_seconds = datetime.utcfromtimestamp
-# JSON's escape for NUL: a text column cannot hold it, and the server gives the reason.
-_ESCAPED_NUL = b"\\u0000"
+_PG_EPOCH = datetime(2000, 1, 1)
+_SOURCE = Path(__file__).with_name("event_lines.c")
+_CFLAGS = ("-O2", "-shared", "-fPIC")
 # COPY's text format gives these bytes a meaning; escaped, they arrive as written.
 _TEXT_ESCAPES = ((b"\\", b"\\\\"), (b"\t", b"\\t"), (b"\r", b"\\r"))
+
+
+class ReaderBuildError(RuntimeError):
+    """The C compiler could not build the event reader's parser."""
 
 
 def escape_copy_text(data: bytes) -> bytes:
@@ -94,13 +93,55 @@ def text_defect(data: bytes) -> str | None:
 
 
 def _epoch_ms(naive_utc: datetime) -> int:
-    return round(naive_utc.replace(tzinfo=timezone.utc).timestamp() * 1000)
+    return (naive_utc - datetime(1970, 1, 1)) // timedelta(milliseconds=1)
+
+
+@functools.cache
+def load_parser() -> ctypes.CDLL:
+    """The C parser, built once for each version of its source and compiler flags."""
+    source = _SOURCE.read_bytes()
+    digest = hashlib.sha256(source + " ".join(_CFLAGS).encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sparkify"
+    built = cache / f"event_lines-{digest}.so"
+    if not built.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        compiler = os.environ.get("CC", "cc")
+        # Built aside and renamed: processes starting at once never load a half-written file.
+        with tempfile.TemporaryDirectory(dir=cache) as folder:
+            output = Path(folder, built.name)
+            try:
+                subprocess.run([compiler, *_CFLAGS, "-o", str(output), str(_SOURCE), "-lm"], check=True, capture_output=True, text=True)
+            except FileNotFoundError:
+                raise ReaderBuildError(f"staging events on PostgreSQL builds {_SOURCE.name} with a C compiler; {compiler!r} was not found (install gcc, or set CC)") from None
+            except subprocess.CalledProcessError as error:
+                raise ReaderBuildError(f"{compiler} could not build {_SOURCE}:\n{error.stderr}") from None
+            os.replace(output, built)
+    parser = ctypes.CDLL(str(built))
+    size, int64, pointer = ctypes.c_size_t, ctypes.c_int64, ctypes.c_void_p
+    parser.events_new.restype = pointer
+    parser.events_new.argtypes = [
+        ctypes.c_int, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int),
+        ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int, int64, int64, int64, int64, int64,
+    ]  # fmt: skip
+    parser.events_read.restype = int64
+    parser.events_read.argtypes = [pointer, ctypes.c_char_p, size, ctypes.c_char_p, size, int64]
+    parser.events_rows.restype = ctypes.POINTER(ctypes.c_char)
+    parser.events_rows.argtypes = [pointer, ctypes.POINTER(size)]
+    parser.events_passed.restype = ctypes.POINTER(ctypes.c_int32)
+    parser.events_passed.argtypes = [pointer, ctypes.POINTER(size)]
+    parser.events_other_hours.restype = int64
+    parser.events_other_hours.argtypes = [pointer]
+    parser.events_new_keys.restype = ctypes.POINTER(ctypes.c_char)
+    parser.events_new_keys.argtypes = [pointer, ctypes.POINTER(size)]
+    parser.events_free.restype = None
+    parser.events_free.argtypes = [pointer]
+    return parser
 
 
 class EventReader:
     """Sorts the lines of the run's objects, read in order: staging rows for the COPY into
-    staging_events, and the lines passed on to the server (COPY text rows ``line_no, line``
-    of raw_lines, written to ``passed_on``).
+    staging_events (binary COPY rows, after COPY_HEADER), and the lines passed on to the
+    server (COPY text rows ``line_no, line`` of raw_lines, written to ``passed_on``).
 
     Lines are numbered across the objects as the server numbers raw_lines. A record that
     repeats one staged here (same session, item, user and ts) is passed on, so the server
@@ -112,38 +153,45 @@ class EventReader:
     :param passed_on: where the lines passed on go, as COPY text rows
     """
 
-    def __init__(self, window: HourWindow, passed_on: IO[bytes], *, nul_checked: bool = False) -> None:
+    def __init__(self, window: HourWindow, passed_on: IO[bytes]) -> None:
         params = window.params
-        self.batch_hour: datetime = params["data_interval_start"]
-        self._hour = (params["start_epoch_ms"], params["end_epoch_ms"])
-        self._day = (_epoch_ms(params["day_start"]), _epoch_ms(params["day_end"]))
+        parser = load_parser()
+        keys = [key for key, _, _ in EVENT_FIELDS]
+        handle = parser.events_new(
+            len(EVENT_FIELDS),
+            (ctypes.c_char_p * len(keys))(*(key.encode() for key in keys)),
+            (ctypes.c_int * len(keys))(*(kind for _, kind, _ in EVENT_FIELDS)),
+            (ctypes.c_int * len(keys))(*(most for _, _, most in EVENT_FIELDS)),
+            keys.index("ts"), keys.index("sessionId"), keys.index("itemInSession"), keys.index("userId"),
+            _epoch_ms(params["day_start"]), _epoch_ms(params["day_end"]),
+            params["start_epoch_ms"], params["end_epoch_ms"],
+            (params["data_interval_start"] - _PG_EPOCH) // timedelta(microseconds=1),
+        )  # fmt: skip
+        if not handle:
+            raise MemoryError("the event reader could not allocate its state")
+        self._parser, self._handle = parser, handle
+        weakref.finalize(self, parser.events_free, handle)
         self._passed_on = passed_on
-        self._seen: set[int] = set()
-        self._extra_fields: list[str] = []
-        self.nul_checked = nul_checked
-        self._decoder, self._list_decoder = self._new_decoders()
         self.lines = 0
         self.staged = 0
-        self.other_hours = 0
         self.passed_on_lines = 0
         self.defects: list[tuple[int, str]] = []
 
     @property
+    def other_hours(self) -> int:
+        """Records of other hours of the objects' day, counted and left to their hours."""
+        return self._parser.events_other_hours(self._handle)
+
+    @property
     def new_fields(self) -> list[str]:
         """Keys of the records read here that the staging table has no column for (schema drift)."""
-        return sorted(self._extra_fields)
+        size = ctypes.c_size_t()
+        keys = self._parser.events_new_keys(self._handle, ctypes.byref(size))
+        return sorted(key.decode() for key in ctypes.string_at(keys, size.value).split(b"\0")[:-1])
 
-    def _new_decoders(self) -> tuple[msgspec.json.Decoder, msgspec.json.Decoder]:
-        # Every key of a record must be known, so schema drift shows on the line it starts;
-        # a new key is then known (its value is not decoded) and the read goes on.
-        fields = [(key, kind, None) for key, kind in EVENT_FIELDS]
-        extras = {f"extra_{n}": key for n, key in enumerate(self._extra_fields)}
-        fields += [(attribute, msgspec.Raw, msgspec.UNSET) for attribute in extras]
-        record = msgspec.defstruct("EventRecord", fields, rename=extras or None, forbid_unknown_fields=True)
-        return msgspec.json.Decoder(record), msgspec.json.Decoder(list[record])
-
-    def blocks(self, source_key: str, chunks: Iterable[bytes]) -> Iterator[list[tuple]]:
-        """The staging rows of one object's bytes ``chunks``, a list for each block of lines."""
+    def blocks(self, source_key: str, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """The staging rows of one object's bytes ``chunks``, binary COPY rows for each block of lines."""
+        key = source_key.encode()
         rest = b""
         first = True
         for chunk in chunks:
@@ -153,98 +201,31 @@ class EventReader:
             cut = block.rfind(b"\n") + 1
             block, rest = block[:cut], block[cut:]
             if block:
-                yield self._block_rows(source_key, block)
+                yield self._block_rows(key, block)
         if rest:
-            yield self._block_rows(source_key, rest + b"\n")
+            yield self._block_rows(key, rest + b"\n")
 
-    def _block_rows(self, source_key: str, block: bytes) -> list[tuple]:
+    def _block_rows(self, source_key: bytes, block: bytes) -> bytes:
         """The staging rows of ``block`` (whole lines, each ending in a newline)."""
         first_line = self.lines + 1
-        count = block.count(b"\n")
-        self.lines += count
-        records = None
-        if not (self.nul_checked and _ESCAPED_NUL in block):
-            # The block as one JSON array, a line an element: with as many records as
-            # lines, each line held one record (a blank line or two records on a line
-            # fail it), and the block is read line by line otherwise.
-            try:
-                records = self._list_decoder.decode(b"[" + block[:-1].replace(b"\n", b",") + b"]")
-            except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
-                records = None
-        if records is not None and len(records) == count:
-            lines = None
-            decoded = enumerate(records)
-        else:
-            lines = block.split(b"\n")[:-1]
-            decoded = self._decode_each(lines, first_line)
-        day_start, day_end = self._day
-        hour_start, hour_end = self._hour
-        batch_hour, seen = self.batch_hour, self._seen
-        rows = []
-        other_hours = 0
-        for offset, record in decoded:
-            ts = record.ts
-            if ts is not None and day_start <= ts < day_end:
-                if not hour_start <= ts < hour_end:
-                    other_hours += 1
-                    continue
-                key = hash((record.sessionId, record.itemInSession, record.userId, ts))
-                if key not in seen:
-                    seen.add(key)
-                    rows.append((
-                        record.artist, record.auth, record.firstName, record.gender, record.itemInSession,
-                        record.lastName, record.length, record.level, record.location, record.method, record.page,
-                        record.registration, record.sessionId, record.song, record.status,
-                        _utc_from_seconds(ts / 1000), record.userAgent, record.userId,
-                        batch_hour, source_key, first_line + offset,
-                    ))  # fmt: skip
-                    continue
-            # No ts, a ts outside the day, or a key seen before (a repeat, or a collision of
-            # the hashes): the server quarantines it with its reason, or stages it.
-            if lines is None:
-                lines = block.split(b"\n")[:-1]
-            self._pass_on(first_line + offset, lines[offset])
-        self.staged += len(rows)
-        self.other_hours += other_hours
+        self.lines += block.count(b"\n")
+        staged = self._parser.events_read(self._handle, block, len(block), source_key, len(source_key), first_line)
+        if staged < 0:
+            raise MemoryError(f"the event reader ran out of memory at line {first_line} of {source_key.decode()}")
+        self.staged += staged
+        size = ctypes.c_size_t()
+        rows = ctypes.string_at(self._parser.events_rows(self._handle, ctypes.byref(size)), size.value)
+        passed = self._parser.events_passed(self._handle, ctypes.byref(size))
+        if size.value:
+            lines = block.split(b"\n")
+            for code in passed[: size.value]:
+                offset, not_text = divmod(code, 2)
+                self._pass_on(first_line + offset, lines[offset], not_text=bool(not_text))
         return rows
 
-    def _decode_each(self, lines: list[bytes], first_line: int) -> Iterator[tuple[int, Any]]:
-        """The records of ``lines`` that decode here, with their offsets; the rest passed on."""
-        for offset, line in enumerate(lines):
-            if not line.strip():
-                continue
-            defect = text_defect(line)
-            if defect is not None:
-                self.defects.append((first_line + offset, defect))
-                self._pass_on(first_line + offset, line.decode("utf-8", "backslashreplace").replace("\x00", "\\x00").encode())
-                continue
-            record = None if self.nul_checked and _ESCAPED_NUL in line else self._decode_line(line)
-            if record is None:
-                self._pass_on(first_line + offset, line)
-            else:
-                yield offset, record
-
-    def _decode_line(self, line: bytes) -> Any:
-        try:
-            return self._decoder.decode(line)
-        except msgspec.ValidationError:
-            pass  # perhaps a new field
-        except msgspec.DecodeError:
-            return None
-        try:
-            fields = msgspec.json.decode(line)
-        except msgspec.DecodeError:
-            return None
-        new = sorted(set(fields) - KNOWN_FIELDS - set(self._extra_fields)) if isinstance(fields, dict) else []
-        if not new:
-            return None
-        self._extra_fields += new
-        self._decoder, self._list_decoder = self._new_decoders()
-        try:
-            return self._decoder.decode(line)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            return None
-
-    def _pass_on(self, line_no: int, line: bytes) -> None:
+    def _pass_on(self, line_no: int, line: bytes, *, not_text: bool) -> None:
+        if not_text:
+            self.defects.append((line_no, text_defect(line)))
+            line = line.decode("utf-8", "backslashreplace").replace("\x00", "\\x00").encode()
         self.passed_on_lines += 1
         self._passed_on.write(b"%d\t%b\n" % (line_no, escape_copy_text(line)))

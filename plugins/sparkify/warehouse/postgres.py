@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sparkify import sql_files
 from sparkify.warehouse import schema
 from sparkify.warehouse.base import HourWindow, ReaderTally, Reconcile, StageResult, Warehouse, WarehouseUnreachableError
-from sparkify.warehouse.event_reader import BOM, STAGED_TYPES, EventReader, escape_copy_text, text_defect
+from sparkify.warehouse.event_reader import BOM, COPY_HEADER, COPY_TRAILER, EventReader, escape_copy_text, text_defect
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
@@ -79,23 +79,11 @@ class PostgresWarehouse(Warehouse):
     ) -> StageResult:
         # The JSONPaths file is Redshift's column mapping; here the reader's field list
         # (sparkify.warehouse.event_reader) and the record type in sql/ddl/postgres/ map the same keys.
-        import psycopg
-
         client = s3.get_conn()
         with tempfile.SpooledTemporaryFile(_PASSED_ON_IN_MEMORY) as passed_on, self.transaction() as cursor:
             self.execute_script(cursor, sql_files.read("stage/clear_events_hour.sql"), window.params)
             self.execute_script(cursor, sql_files.read("stage/postgres/create_raw_lines.sql"))
-            try:
-                # A savepoint: a failed COPY aborts only this attempt.
-                with cursor.connection.transaction():
-                    reader, objects = self._copy_events(cursor, client, bucket, keys, window, passed_on, nul_checked=False)
-            except psycopg.errors.CharacterNotInRepertoire as error:
-                # A record's text held the escape \u0000, which a text column cannot hold.
-                # Looking for it costs a scan of every block, so only a failed COPY pays it.
-                log.info("A record holds a NUL (%s); reading the objects again", str(error).splitlines()[0])
-                passed_on.seek(0)
-                passed_on.truncate()
-                reader, objects = self._copy_events(cursor, client, bucket, keys, window, passed_on, nul_checked=True)
+            reader, objects = self._copy_events(cursor, client, bucket, keys, window, passed_on)
             if objects:
                 cursor.executemany(sql_files.read("stage/postgres/insert_event_object.sql"), objects)
             passed_on.seek(0)
@@ -118,21 +106,21 @@ class PostgresWarehouse(Warehouse):
             )
 
     def _copy_events(
-        self, cursor, client, bucket: str, keys: Sequence[str], window: HourWindow, passed_on, *, nul_checked: bool
+        self, cursor, client, bucket: str, keys: Sequence[str], window: HourWindow, passed_on
     ) -> tuple[EventReader, list[dict[str, Any]]]:
         """COPYs the rows the reader stages from ``keys`` into staging_events; the reader
         (its counts, and the lines it wrote to ``passed_on``) and each object's lines."""
-        reader = EventReader(window, passed_on, nul_checked=nul_checked)
+        reader = EventReader(window, passed_on)
         objects = []
         with cursor.copy(sql_files.read("stage/postgres/copy_staged_events.sql")) as copy:
-            copy.set_types(STAGED_TYPES)
+            copy.write(COPY_HEADER)
             for key in keys:
                 first_line = reader.lines + 1
                 body = client.get_object(Bucket=bucket, Key=key)["Body"]
                 for rows in reader.blocks(key, body.iter_chunks(_CHUNK)):
-                    for row in rows:
-                        copy.write_row(row)
+                    copy.write(rows)
                 objects.append({"source_key": key, "first_line": first_line, "last_line": reader.lines})
+            copy.write(COPY_TRAILER)
         return reader, objects
 
     def _parse_event_lines(self, cursor, *, checked: bool) -> None:
