@@ -90,6 +90,23 @@ def test_lines_are_numbered_across_chunks_blank_lines_and_crlf_as_the_server_num
     assert passed_on == [] and reader.lines == 8
 
 
+def test_a_staged_row_numbers_its_line_in_its_object_and_a_passed_on_line_across_the_objects():
+    events = plays(4)
+    passed_on = io.BytesIO()
+    reader = EventReader(HourWindow(H, H + HOUR), passed_on)
+
+    rows = [
+        row
+        for key, lines in (("a.json", [events[0], "not json", events[1]]), ("b.json", [events[2], events[3], "not json"]))
+        for block in reader.blocks(key, [ndjson(lines)])
+        for row in copy_rows(block)
+    ]
+
+    assert [row[-2:] for row in rows] == [("a.json", 1), ("a.json", 3), ("b.json", 1), ("b.json", 2)]
+    # raw_lines numbers lines across the objects; the server places each in its object.
+    assert [line.split(b"\t")[0] for line in passed_on.getvalue().splitlines()] == [b"2", b"6"]
+
+
 def test_other_hours_of_the_day_are_counted_and_lines_without_a_place_passed_on():
     later = event(ms(H, 90), "7", itemInSession=90)
     no_ts = {k: v for k, v in event(0, "7", itemInSession=91).items() if k != "ts"}

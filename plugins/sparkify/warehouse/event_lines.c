@@ -23,6 +23,7 @@ enum kind { KIND_TEXT = 0, KIND_INT4 = 1, KIND_FLOAT8 = 2, KIND_EPOCH_MS = 3 };
 #define MAX_FIELDS 64
 #define MAX_DEPTH 64
 #define MAX_NEW_KEYS_A_LINE 16
+#define MAX_NUMBER 64
 /* Milliseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
 #define PG_EPOCH_MS INT64_C(946684800000)
 
@@ -367,12 +368,17 @@ static const unsigned char *parse_field(reader *r, int f, const unsigned char *p
     const unsigned char *number_end = scan_number(p, end, &is_integer);
     if (!number_end) return NULL;
     if (kind == KIND_FLOAT8) {
-        /* strtod in the C locale reads exactly the JSON number scanned, correctly rounded as
-           the server's float8 input is; a value out of range is the server's to report. */
-        char *parsed_end;
+        /* strtod in the C locale reads the JSON number scanned (copied, so it ends there),
+           correctly rounded as the server's float8 input is; a value out of range, or a
+           number longer than any double needs, is the server's to judge. */
+        char number[MAX_NUMBER + 1], *parsed_end;
+        size_t len = number_end - p;
+        if (len > MAX_NUMBER) return NULL;
+        memcpy(number, p, len);
+        number[len] = 0;
         errno = 0;
-        v->number = strtod_l((const char *)p, &parsed_end, r->c_locale);
-        if (errno || !isfinite(v->number) || (const unsigned char *)parsed_end != number_end) return NULL;
+        v->number = strtod_l(number, &parsed_end, r->c_locale);
+        if (errno || !isfinite(v->number) || parsed_end != number + len) return NULL;
         return number_end;
     }
     /* Integers: no fraction or exponent, and few enough digits that no overflow is possible. */
@@ -552,6 +558,10 @@ reader *events_new(int nfields, const char **keys, const int *kinds, const int *
     r->nfields = nfields;
     for (int f = 0; f < nfields; f++) {
         r->keys[f] = strdup(keys[f]);
+        if (!r->keys[f]) {
+            events_free(r);
+            return NULL;
+        }
         r->key_lens[f] = strlen(keys[f]);
         r->kinds[f] = kinds[f];
         r->max_chars[f] = max_chars[f];
@@ -576,9 +586,10 @@ reader *events_new(int nfields, const char **keys, const int *kinds, const int *
 }
 
 /*
- * Reads a block of whole lines (each ending in a newline), numbered from first_line, of
- * the object source_key. Returns the rows staged, or -1 when memory ran out; the rows are
- * then in events_rows and the lines passed on in events_passed until the next block.
+ * Reads a block of whole lines (each ending in a newline) of the object source_key, its
+ * first line being line first_line of the object. Returns the rows staged, or -1 when
+ * memory ran out; the rows are then in events_rows and the lines passed on in
+ * events_passed until the next block.
  */
 int64_t events_read(reader *r, const unsigned char *block, size_t len, const char *source_key, size_t key_len,
                     int64_t first_line) {

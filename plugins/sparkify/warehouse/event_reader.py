@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 import weakref
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
@@ -62,7 +62,8 @@ EVENT_FIELDS: tuple[tuple[str, int, int], ...] = (
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 COPY_TRAILER = b"\xff\xff"
 BOM = b"\xef\xbb\xbf"
-_PG_EPOCH = datetime(2000, 1, 1)
+# PostgreSQL's epoch, 2000-01-01, in milliseconds since the Unix epoch.
+_PG_EPOCH_MS = 946_684_800_000
 _SOURCE = Path(__file__).with_name("event_lines.c")
 _CFLAGS = ("-O2", "-shared", "-fPIC")
 # COPY's text format gives these bytes a meaning; escaped, they arrive as written.
@@ -93,7 +94,8 @@ def text_defect(data: bytes) -> str | None:
 
 
 def _epoch_ms(naive_utc: datetime) -> int:
-    return (naive_utc - datetime(1970, 1, 1)) // timedelta(milliseconds=1)
+    # Through timestamp(): Airflow's data interval is pendulum's, whose differences are not timedeltas.
+    return round(naive_utc.replace(tzinfo=timezone.utc).timestamp() * 1000)
 
 
 @functools.cache
@@ -165,7 +167,7 @@ class EventReader:
             keys.index("ts"), keys.index("sessionId"), keys.index("itemInSession"), keys.index("userId"),
             _epoch_ms(params["day_start"]), _epoch_ms(params["day_end"]),
             params["start_epoch_ms"], params["end_epoch_ms"],
-            (params["data_interval_start"] - _PG_EPOCH) // timedelta(microseconds=1),
+            (params["start_epoch_ms"] - _PG_EPOCH_MS) * 1000,
         )  # fmt: skip
         if not handle:
             raise MemoryError("the event reader could not allocate its state")
@@ -192,6 +194,7 @@ class EventReader:
     def blocks(self, source_key: str, chunks: Iterable[bytes]) -> Iterator[bytes]:
         """The staging rows of one object's bytes ``chunks``, binary COPY rows for each block of lines."""
         key = source_key.encode()
+        before = self.lines
         rest = b""
         first = True
         for chunk in chunks:
@@ -201,17 +204,19 @@ class EventReader:
             cut = block.rfind(b"\n") + 1
             block, rest = block[:cut], block[cut:]
             if block:
-                yield self._block_rows(key, block)
+                yield self._block_rows(key, block, before)
         if rest:
-            yield self._block_rows(key, rest + b"\n")
+            yield self._block_rows(key, rest + b"\n", before)
 
-    def _block_rows(self, source_key: bytes, block: bytes) -> bytes:
-        """The staging rows of ``block`` (whole lines, each ending in a newline)."""
+    def _block_rows(self, source_key: bytes, block: bytes, before: int) -> bytes:
+        """The staging rows of ``block`` (whole lines, each ending in a newline) of the object
+        whose lines come after the first ``before`` lines read."""
         first_line = self.lines + 1
         self.lines += block.count(b"\n")
-        staged = self._parser.events_read(self._handle, block, len(block), source_key, len(source_key), first_line)
+        # A staged row holds its line's number in its object; the lines passed on keep theirs across the objects.
+        staged = self._parser.events_read(self._handle, block, len(block), source_key, len(source_key), first_line - before)
         if staged < 0:
-            raise MemoryError(f"the event reader ran out of memory at line {first_line} of {source_key.decode()}")
+            raise MemoryError(f"the event reader ran out of memory at line {first_line - before} of {source_key.decode()}")
         self.staged += staged
         size = ctypes.c_size_t()
         rows = ctypes.string_at(self._parser.events_rows(self._handle, ctypes.byref(size)), size.value)

@@ -41,13 +41,7 @@ begin
 end
 $$;
 
--- staging_events takes each hour in one COPY, so an hour's rows lie together and a block
--- range index finds them as Redshift's zone maps on its sort key do. A btree on the same
--- column cost the COPY of a million-event hour 1.5 s of the server's 5 (a key for every row);
--- a warehouse made before this change drops it once here.
-drop index if exists staging_events_batch_hour;
-create index if not exists staging_events_batch_hour_range on staging_events
-using brin (batch_hour) with (pages_per_range = 16, autosummarize = on);
+create index if not exists staging_events_batch_hour on staging_events (batch_hour);
 create index if not exists staging_songs_song_id on staging_songs (song_id);
 create index if not exists staging_songs_artist_id on staging_songs (artist_id);
 create index if not exists staging_songs_batch_hour on staging_songs (batch_hour);
