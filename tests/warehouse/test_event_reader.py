@@ -13,7 +13,7 @@ import pytest
 from helpers import HOUR, TEST_HOUR, event, ms
 
 from sparkify.warehouse.base import HourWindow
-from sparkify.warehouse.event_reader import EPOCH_MS, EVENT_FIELDS, FLOAT8, INT4, EventReader
+from sparkify.warehouse.event_reader import EPOCH_MS, EVENT_FIELDS, FLOAT8, INT4, EventReader, ReaderBuildError, load_parser
 
 H = TEST_HOUR
 # How binary COPY writes each column's value: the event's fields, then batch_hour,
@@ -204,3 +204,23 @@ def test_whole_milliseconds_become_the_exact_timestamp():
         reader = EventReader(HourWindow(hour, hour + HOUR), passed_on)
         [block] = reader.blocks("log.json", [json.dumps({"ts": ts}).encode()])
         assert copy_rows(block)[0][15] == window_start, ts
+
+
+def test_a_machine_without_the_c_compiler_is_told_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("CC", "no-such-cc")
+
+    with pytest.raises(ReaderBuildError, match="'no-such-cc' was not found \\(install gcc, or set CC\\)"):
+        load_parser.__wrapped__()
+    assert not list(tmp_path.rglob("*.so"))
+
+
+def test_the_parser_is_built_once_into_the_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+
+    load_parser.__wrapped__()
+    [built] = tmp_path.glob("sparkify/event_lines-*.so")
+    first_build = built.stat().st_mtime_ns
+    load_parser.__wrapped__()
+
+    assert list(tmp_path.glob("sparkify/*")) == [built] and built.stat().st_mtime_ns == first_build

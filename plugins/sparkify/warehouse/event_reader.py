@@ -19,6 +19,7 @@ import ctypes
 import functools
 import hashlib
 import os
+import platform
 import subprocess
 import tempfile
 import weakref
@@ -100,9 +101,9 @@ def _epoch_ms(naive_utc: datetime) -> int:
 
 @functools.cache
 def load_parser() -> ctypes.CDLL:
-    """The C parser, built once for each version of its source and compiler flags."""
+    """The C parser, built once for each version of its source, compiler flags and processor."""
     source = _SOURCE.read_bytes()
-    digest = hashlib.sha256(source + " ".join(_CFLAGS).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(source + " ".join((*_CFLAGS, platform.machine())).encode()).hexdigest()[:16]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sparkify"
     built = cache / f"event_lines-{digest}.so"
     if not built.exists():
