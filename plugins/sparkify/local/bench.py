@@ -201,12 +201,15 @@ def staging_against_copy(stack: LocalStack, rounds: int) -> StagingFigures:
                 if n:
                     cursor.execute(sql_files.read("bench/empty_staging_events.sql"))
                     conn.commit()
+                cursor.execute(sql_files.read("bench/write_dirty_pages.sql"))
+                conn.commit()
                 s3_cpu_before = sum(s3_server.cpu_times()[:2])
                 stage = task_in_child(BENCH_HOUR, "stage_events")
                 stage_s3_cpu = sum(s3_server.cpu_times()[:2]) - s3_cpu_before
                 if not n:
                     cursor.copy_expert(sql_files.read("bench/export_staged_hour.sql"), csv_file)
                 cursor.execute(sql_files.read("bench/create_copy_target.sql"))
+                cursor.execute(sql_files.read("bench/write_dirty_pages.sql"))
                 conn.commit()
                 csv_file.seek(0)
                 began, busy_began, own_began = time.monotonic(), busy_cpu_seconds(), own_cpu_seconds()
