@@ -203,6 +203,7 @@ def staging_against_copy(stack: LocalStack, rounds: int) -> StagingFigures:
                     conn.commit()
                 cursor.execute(sql_files.read("bench/write_dirty_pages.sql"))
                 conn.commit()
+                os.sync()
                 s3_cpu_before = sum(s3_server.cpu_times()[:2])
                 stage = task_in_child(BENCH_HOUR, "stage_events")
                 stage_s3_cpu = sum(s3_server.cpu_times()[:2]) - s3_cpu_before
@@ -211,6 +212,7 @@ def staging_against_copy(stack: LocalStack, rounds: int) -> StagingFigures:
                 cursor.execute(sql_files.read("bench/create_copy_target.sql"))
                 cursor.execute(sql_files.read("bench/write_dirty_pages.sql"))
                 conn.commit()
+                os.sync()
                 csv_file.seek(0)
                 began, busy_began, own_began = time.monotonic(), busy_cpu_seconds(), own_cpu_seconds()
                 cursor.copy_expert(sql_files.read("bench/copy_into_target.sql"), csv_file)
