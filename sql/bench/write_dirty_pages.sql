@@ -1,4 +1,2 @@
--- ./sparkify bench: before each timed load, the pages the one before changed are written
--- out (each writes about a gigabyte), and then the machine's (os.sync), so no load pays
--- for writing another's.
+-- ./sparkify bench: before a timed load, the server's changed pages are written out.
 checkpoint;

@@ -10,8 +10,7 @@ M song objects; then the hourly DAG's own tasks run for that hour, each timed:
 - staging the hour from S3 (in a process of its own, whose peak memory and processor
   time are read, with the rest of the machine's), against
   the raw ``COPY ... FROM STDIN`` of the same rows from a local CSV file and a
-  row-by-row INSERT of a sample of them, on the same server; staging and the COPY
-  alternate three times and their medians are compared;
+  row-by-row INSERT of a sample of them, on the same server;
 - staging the catalogue, and the next hour's song step with nothing new;
 - both GX gates against the hour's load (stage, build, publish);
 - with the real dataset, one real hour under ``airflow dags test`` on that warehouse,
@@ -47,9 +46,6 @@ from sparkify.local.stack import LocalStack, free_port
 BENCH_HOUR = datetime(2018, 11, 20, 10, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
 INSERT_SAMPLE = 20_000
-# Staging and its raw COPY alternate this many times and their medians are compared: on
-# this machine one pair of the same code gave 0.93x in a run and 0.58x in the next.
-STAGE_ROUNDS = 3
 BENCH_USERS = 10_000
 CORES = len(os.sched_getaffinity(0))
 TABLE_HEADER = "figure | measured | compared with (same run) | ratio | target"
@@ -137,6 +133,16 @@ def task_in_child(hour: datetime, task_id: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def write_dirty_pages(stack: LocalStack) -> None:
+    """Before a timed load: the pages the steps before it changed go to disk, the server's
+    (a checkpoint) and then the machine's, so no load pays for writing another's (staging
+    the hour or its raw COPY writes about a gigabyte)."""
+    from sparkify.local.warehouse_admin import run_query
+
+    run_query(stack, sql_files.read("bench/write_dirty_pages.sql"))
+    os.sync()
+
+
 def busy_cpu_seconds() -> float:
     """Processor seconds every core of the machine has spent working since it started."""
     times = psutil.cpu_times()
@@ -149,77 +155,37 @@ def own_cpu_seconds() -> float:
 
 
 @dataclass(frozen=True)
-class StageRound:
-    """One staging of the hour (its own process: seconds, processor seconds, memory) and
-    the raw COPY of its rows right after it (seconds, the rest of the machine's processor
-    seconds meanwhile, the server's mostly)."""
+class CopyBaselines:
+    """The raw COPY of the staged hour (its rows, seconds and the processor seconds the
+    rest of the machine, the server mostly, spent meanwhile) and the row-by-row INSERT
+    of a sample (rows, seconds)."""
 
-    stage: dict
-    stage_s3_cpu: float
+    copy_rows: int
     copy_seconds: float
     copy_server_cpu: float
-
-    @property
-    def stage_server_cpu(self) -> float:
-        # The S3 stand-in works for the step only; the bench waits meanwhile.
-        return self.stage["machine_cpu_seconds"] - self.stage["cpu_seconds"] - self.stage_s3_cpu
-
-
-@dataclass(frozen=True)
-class StagingFigures:
-    """The rounds of staging against the raw COPY, the rows each COPY loaded, and the
-    row-by-row INSERT of a sample (rows, seconds)."""
-
-    rounds: list[StageRound]
-    copy_rows: int
     insert_rows: int
     insert_seconds: float
 
-    @property
-    def median_stage(self) -> StageRound:
-        return sorted(self.rounds, key=lambda r: r.stage["seconds"])[len(self.rounds) // 2]
 
-    @property
-    def median_copy(self) -> StageRound:
-        return sorted(self.rounds, key=lambda r: r.copy_seconds)[len(self.rounds) // 2]
-
-
-def staging_against_copy(stack: LocalStack, rounds: int) -> StagingFigures:
-    """Stages the hour ``rounds`` times, each time from the empty staging table the
-    first found, each followed by the raw COPY of the staged rows (exported once to a CSV
-    file) into a plain table by ``COPY ... FROM STDIN``; then one INSERT per row for a
-    sample of at most ``INSERT_SAMPLE`` rows. Alternating the two puts both under the
-    same moments of the machine."""
+def copy_baselines(stack: LocalStack) -> CopyBaselines:
+    """The staged hour exported to a CSV file, then loaded back into a plain table by
+    ``COPY ... FROM STDIN`` and by one INSERT per row for a sample of at most
+    ``INSERT_SAMPLE`` rows."""
     from sparkify.local.warehouse_admin import connect
 
-    s3_server = psutil.Process(stack.s3_pid())
-    measured: list[StageRound] = []
     conn = connect(stack)
     try:
         with tempfile.TemporaryFile("w+b") as csv_file, conn.cursor() as cursor:
-            for n in range(rounds):
-                if n:
-                    cursor.execute(sql_files.read("bench/empty_staging_events.sql"))
-                    conn.commit()
-                cursor.execute(sql_files.read("bench/write_dirty_pages.sql"))
-                conn.commit()
-                os.sync()
-                s3_cpu_before = sum(s3_server.cpu_times()[:2])
-                stage = task_in_child(BENCH_HOUR, "stage_events")
-                stage_s3_cpu = sum(s3_server.cpu_times()[:2]) - s3_cpu_before
-                if not n:
-                    cursor.copy_expert(sql_files.read("bench/export_staged_hour.sql"), csv_file)
-                cursor.execute(sql_files.read("bench/create_copy_target.sql"))
-                cursor.execute(sql_files.read("bench/write_dirty_pages.sql"))
-                conn.commit()
-                os.sync()
-                csv_file.seek(0)
-                began, busy_began, own_began = time.monotonic(), busy_cpu_seconds(), own_cpu_seconds()
-                cursor.copy_expert(sql_files.read("bench/copy_into_target.sql"), csv_file)
-                conn.commit()
-                copy_seconds = time.monotonic() - began
-                copy_server_cpu = (busy_cpu_seconds() - busy_began) - (own_cpu_seconds() - own_began)
-                measured.append(StageRound(stage, stage_s3_cpu, copy_seconds, copy_server_cpu))
+            cursor.copy_expert(sql_files.read("bench/export_staged_hour.sql"), csv_file)
+            cursor.execute(sql_files.read("bench/create_copy_target.sql"))
+            conn.commit()
+            write_dirty_pages(stack)
+            csv_file.seek(0)
+            began, busy_began, own_began = time.monotonic(), busy_cpu_seconds(), own_cpu_seconds()
+            cursor.copy_expert(sql_files.read("bench/copy_into_target.sql"), csv_file)
+            conn.commit()
+            copy_seconds = time.monotonic() - began
+            copy_server_cpu = (busy_cpu_seconds() - busy_began) - (own_cpu_seconds() - own_began)
             cursor.execute("select count(*) from bench_copy_target")
             rows = cursor.fetchone()[0]
             cursor.execute(sql_files.read("bench/create_copy_target.sql"))
@@ -239,7 +205,7 @@ def staging_against_copy(stack: LocalStack, rounds: int) -> StagingFigures:
             conn.commit()
     finally:
         conn.close()
-    return StagingFigures(measured, rows, len(sample), insert_seconds)
+    return CopyBaselines(rows, copy_seconds, copy_server_cpu, len(sample), insert_seconds)
 
 
 def generate_hour(folder: Path, events: int, songs: int, catalogue: list | None) -> float:
@@ -290,30 +256,29 @@ def measure(stack: LocalStack, events: int, songs: int) -> list[str]:
     catalogue_seconds = hour.run_task("stage_songs")
     catalogue_s3_cpu = sum(s3_server.cpu_times()[:2]) - s3_cpu_before
     no_new_songs_seconds = HourInProcess(BENCH_HOUR + HOUR).run_task("stage_songs")
-    staging = staging_against_copy(stack, STAGE_ROUNDS)
+    write_dirty_pages(stack)
+    s3_cpu_before = sum(s3_server.cpu_times()[:2])
+    stage = task_in_child(BENCH_HOUR, "stage_events")
+    stage_s3_cpu = sum(s3_server.cpu_times()[:2]) - s3_cpu_before
+    # The S3 stand-in works for the step only; the bench waits meanwhile.
+    stage_server_cpu = stage["machine_cpu_seconds"] - stage["cpu_seconds"] - stage_s3_cpu
     [(records, staged, quarantined)] = run_query(
         stack, "select records_read, staged, quarantined from stage_reconciliation where stage = 'events'"
     )[1]
+    baselines = copy_baselines(stack)
 
     # GX's import and first context cost a few seconds once per process, not per gate.
     open_context("sparkify_warehouse")
     steps = ["validate_staging", "build_audit", "validate_warehouse", "publish"]
     timings = [Timing(task_id, hour.run_task(task_id)) for task_id in steps]
 
-    stage, copy = staging.median_stage, staging.median_copy
-    stage_seconds = stage.stage["seconds"]
-    stage_rate = records / stage_seconds
-    stage_cpu = stage.stage["cpu_seconds"] + stage.stage_server_cpu + stage.stage_s3_cpu
-    copy_rate = staging.copy_rows / copy.copy_seconds
-    insert_rate = staging.insert_rows / staging.insert_seconds
+    stage_rate = records / stage["seconds"]
+    stage_cpu = stage["cpu_seconds"] + stage_server_cpu + stage_s3_cpu
+    copy_rate = baselines.copy_rows / baselines.copy_seconds
+    insert_rate = baselines.insert_rows / baselines.insert_seconds
     gates = sum(t.seconds for t in timings if t.step.startswith("validate_"))
-    load = stage_seconds + sum(t.seconds for t in timings if not t.step.startswith("validate_"))
-    peak = max(staging.rounds, key=lambda r: r.stage["peak_kb"]).stage
-    peak_mb = peak["peak_kb"] / 1024
-
-    def each(values) -> str:
-        return f"median of {len(staging.rounds)}: " + ", ".join(f"{v:.1f}" for v in values) + " s"
-
+    load = stage["seconds"] + sum(t.seconds for t in timings if not t.step.startswith("validate_"))
+    peak_mb = stage["peak_kb"] / 1024
     lines = [
         f"One synthetic hour: {events:,} events ({size_mb:.0f} MB of JSON; generated in {generate_seconds:.1f} s), "
         f"{songs:,} song objects{' of the real data (with its logs)' if real else ''}, {BENCH_USERS:,} users; "
@@ -322,21 +287,18 @@ def measure(stack: LocalStack, events: int, songs: int) -> list[str]:
         "",
         TABLE_HEADER,
         "---|---|---|---|---",
-        f"staging the hour, S3 -> staging_events | {stage_seconds:.1f} s ({each(r.stage['seconds'] for r in staging.rounds)}), "
-        f"{stage_rate:,.0f} records/s | "
-        f"raw COPY FROM STDIN of the same {staging.copy_rows:,} rows from a local CSV, right after each: {copy.copy_seconds:.1f} s "
-        f"({each(r.copy_seconds for r in staging.rounds)}), {copy_rate:,.0f} rows/s | "
+        f"staging the hour, S3 -> staging_events | {stage['seconds']:.1f} s, {stage_rate:,.0f} records/s | "
+        f"raw COPY FROM STDIN of the same {baselines.copy_rows:,} rows from a local CSV: {baselines.copy_seconds:.1f} s, {copy_rate:,.0f} rows/s | "
         f"{stage_rate / copy_rate:.2f}x | >= 0.8x {_verdict(stage_rate / copy_rate >= 0.8, f'{0.8 - stage_rate / copy_rate:.2f}x')}",
         f"staging the hour vs row-by-row INSERT | {stage_rate:,.0f} records/s | "
-        f"one INSERT per row, {staging.insert_rows:,}-row sample: {insert_rate:,.0f} rows/s | "
+        f"one INSERT per row, {baselines.insert_rows:,}-row sample: {insert_rate:,.0f} rows/s | "
         f"{stage_rate / insert_rate:.1f}x | >= 20x {_verdict(stage_rate / insert_rate >= 20, f'{20 - stage_rate / insert_rate:.1f}x')}",
-        f"processor time of staging the hour (the median run) | the stage step's process {stage.stage['cpu_seconds']:.1f} s, "
-        f"PostgreSQL and the rest of the machine {stage.stage_server_cpu:.1f} s, the S3 stand-in {stage.stage_s3_cpu:.1f} s: "
+        f"processor time of staging the hour | the stage step's process {stage['cpu_seconds']:.1f} s, "
+        f"PostgreSQL and the rest of the machine {stage_server_cpu:.1f} s, the S3 stand-in {stage_s3_cpu:.1f} s: "
         f"{stage_cpu:.1f} s, at least {stage_cpu / CORES:.1f} s on {CORES} cores | "
-        f"the raw COPY (the median one): PostgreSQL and the rest {copy.copy_server_cpu:.1f} s | "
+        f"the raw COPY: PostgreSQL and the rest {baselines.copy_server_cpu:.1f} s | "
         f"{records / (stage_cpu / CORES) / copy_rate:.2f}x the raw COPY's rate at most, with every core busy | reported",
-        f"peak memory of the stage step (the largest of {len(staging.rounds)}) | {peak_mb:.0f} MB (process; "
-        f"{peak['rss_before_kb'] / 1024:.0f} MB after imports) | "
+        f"peak memory of the stage step | {peak_mb:.0f} MB (process; {stage['rss_before_kb'] / 1024:.0f} MB after imports) | "
         f"the hour's JSON: {size_mb:.0f} MB | {peak_mb / size_mb:.2f}x | <= 500 MB {_verdict(peak_mb <= 500, f'{peak_mb - 500:.0f} MB')}",
         f"GX gates (staging + warehouse suites) | {gates:.1f} s | the hour's load (stage, build, publish): {load:.1f} s | "
         f"{gates / load:.0%} | <= 20% {_verdict(gates / load <= 0.2, f'{gates / load - 0.2:.0%} of the load')}",
@@ -346,7 +308,7 @@ def measure(stack: LocalStack, events: int, songs: int) -> list[str]:
         f"song step of an hour with no new songs | {no_new_songs_seconds:.2f} s | | | <= 1 s {_verdict(no_new_songs_seconds <= 1, f'{no_new_songs_seconds - 1:.2f} s')}",
         "",
         "Each task of the hour (seconds):",
-        f"  {'stage_events (own process, median)':40} {stage_seconds:8.2f}",
+        f"  {'stage_events (own process)':40} {stage['seconds']:8.2f}",
         *(f"  {t.step:40} {t.seconds:8.2f}" for t in timings),
     ]
     return lines

@@ -39,17 +39,6 @@ class HourTableAsset(TableAsset):
         return super()._fully_specified_batch_requests(batch_request)
 
 
-class WarehouseDatasource(SQLDatasource):
-    type: Literal["sparkify_warehouse"] = "sparkify_warehouse"
-    asset_types: ClassVar[list[type[DataAsset]]] = [HourTableAsset]
-    assets: list[HourTableAsset] = []
-
-    @property
-    def execution_engine_type(self) -> type[SqlAlchemyExecutionEngine]:
-        return ConcurrentQueriesEngine
-
-
-
 class ConcurrentQueriesEngine(SqlAlchemyExecutionEngine):
     """GX's SQL execution engine, sending the queries of one step of a suite's metric
     graph at once, each on its own connection of the engine's pool.
@@ -69,11 +58,21 @@ class ConcurrentQueriesEngine(SqlAlchemyExecutionEngine):
         if len(metric_fn_direct_configurations) + bool(metric_fn_bundle_configurations) <= 1:
             return resolve(metric_fn_direct_configurations, metric_fn_bundle_configurations)
         with ThreadPoolExecutor(QUERIES_AT_ONCE, thread_name_prefix="gx-metric") as pool:
-            steps = [pool.submit(contextvars.copy_context().run, resolve, [c], []) for c in metric_fn_direct_configurations]
+            resolving = [pool.submit(contextvars.copy_context().run, resolve, [c], []) for c in metric_fn_direct_configurations]
             if metric_fn_bundle_configurations:
-                steps.append(pool.submit(contextvars.copy_context().run, resolve, [], metric_fn_bundle_configurations))
+                resolving.append(pool.submit(contextvars.copy_context().run, resolve, [], metric_fn_bundle_configurations))
             resolved = {}
             # In order: the first failed metric is the one raised, as GX raises it.
-            for step in steps:
-                resolved.update(step.result())
+            for metric in resolving:
+                resolved.update(metric.result())
         return resolved
+
+
+class WarehouseDatasource(SQLDatasource):
+    type: Literal["sparkify_warehouse"] = "sparkify_warehouse"
+    asset_types: ClassVar[list[type[DataAsset]]] = [HourTableAsset]
+    assets: list[HourTableAsset] = []
+
+    @property
+    def execution_engine_type(self) -> type[SqlAlchemyExecutionEngine]:
+        return ConcurrentQueriesEngine
