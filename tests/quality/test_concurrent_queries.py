@@ -1,17 +1,13 @@
-"""A gate runs two checkpoints at once and its last (the Data Docs index's) after them, and
-its GX engine sends the independent queries of a suite at once, keeping GX's results and
-errors: real checkpoints from gx/ on the real local PostgreSQL."""
+"""The gates' GX engine sends the independent queries of a suite at once, on the real
+local PostgreSQL, and keeps GX's results and errors."""
 
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 import sqlalchemy as sa
-from great_expectations.checkpoint.checkpoint import Checkpoint
 from great_expectations.exceptions import MetricResolutionError
-from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, put_songs, rows, run_hour_in_process, song
 from great_expectations.execution_engine.execution_engine import MetricComputationConfiguration
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
@@ -74,32 +70,3 @@ def test_a_failed_query_fails_its_metric_as_gx_reports_it(engine):
     assert [m.metric_name for m in raised.value.failed_metrics] == ["query.broken"]
     assert "no_such_table" in str(raised.value)
 
-
-def test_the_warehouse_gate_runs_its_two_largest_checkpoints_at_once_and_its_last_after_all(one_song, monkeypatch):
-    plays = [event(ms(TEST_HOUR, n), "8", itemInSession=n, song="Title SOONE", artist="Artist SOONE") for n in range(6)]
-    put(one_song, TEST_DAY_KEY, event_lines(plays))
-    put_songs(one_song, [song("SOTWO")])
-    spans: dict[str, list[float]] = {}
-    # Passes only once both are running: run one after the other, the first would wait
-    # here for good and the gate would fail.
-    both_running = threading.Barrier(2)
-    real_run = Checkpoint.run
-
-    def watched_run(checkpoint, **kwargs):
-        spans[checkpoint.name] = [time.monotonic()]
-        if checkpoint.name in ("warehouse_songplays_hour", "warehouse_time_hour"):
-            both_running.wait(timeout=30)
-        try:
-            return real_run(checkpoint, **kwargs)
-        finally:
-            spans[checkpoint.name].append(time.monotonic())
-
-    monkeypatch.setattr(Checkpoint, "run", watched_run)
-
-    run_hour_in_process(TEST_HOUR)
-
-    warehouse = [name for name in spans if name.startswith("warehouse_")]
-    assert sorted(warehouse) == sorted(f"warehouse_{t}_hour" for t in ("songplays", "time", "users", "songs", "artists"))
-    last_start = spans["warehouse_artists_hour"][0]
-    assert all(spans[name][1] <= last_start for name in warehouse if name != "warehouse_artists_hour")
-    assert rows(one_song, "select count(*) from songplays where user_id = '8'") == [(6,)]
