@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from airflow.sdk import BaseOperatorLink
 from great_expectations_provider.operators.validate_checkpoint import GXValidateCheckpointOperator
@@ -40,7 +42,14 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
     page. Every expectation's outcome goes to the warehouse table ``validation_results``
     (the checkpoint's ``sparkify_validation_results`` action).
 
-    :param checkpoint_names: checkpoints in ``gx/checkpoints/``, run in this order
+    :param checkpoint_names: checkpoints in ``gx/checkpoints/``, started in this order,
+        ``checkpoints_at_once`` at a time; the last one runs once the others are done, as
+        it rebuilds the Data Docs index that lists them all (so list the largest first
+        and a small one last)
+    :param checkpoints_at_once: checkpoints validated at the same time, each on its own
+        warehouse connection and with its own GX parser of suite parameters
+        (:mod:`sparkify.quality.parameter_parser`): a checkpoint mostly waits for its
+        queries, and the warehouse runs two on two cores
     :param expectation_parameters_sql: a file under ``sql/`` whose one row, computed for
         the run's hour, gives the suites' ``$PARAMETER`` values by column name; every
         suite also gets the run's hour as ``hour_start`` and ``hour_end``
@@ -77,6 +86,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         slack_conn_id: str = "slack_default",
         alert_reminder_hours: int | str = 24,
         last_gate: bool = True,
+        checkpoints_at_once: int = 2,
         **kwargs,
     ) -> None:
         kwargs.setdefault("retries", 0)
@@ -95,6 +105,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         self.slack_conn_id = slack_conn_id
         self.alert_reminder_hours = alert_reminder_hours
         self.last_gate = last_gate
+        self.checkpoints_at_once = checkpoints_at_once
         self.data_docs_url: str | None = None
         self._gx_context = None
         self._checkpoints: list = []
@@ -293,9 +304,8 @@ def _bound_at_execute(*args):
 
 
 class _RecordingCheckpoints:
-    """The gate's checkpoints as the provider runs them (one after another, as one
-    result), keeping the full result (with each expectation's severity) that the
-    provider reduces to a dict."""
+    """The gate's checkpoints as the provider runs them (as one result), keeping the full
+    result (with each expectation's severity) that the provider reduces to a dict."""
 
     def __init__(self, checkpoints: list, operator: ValidateCheckpointOperator) -> None:
         self._checkpoints = checkpoints
@@ -310,9 +320,19 @@ class _RecordingCheckpoints:
         # (its bounds, and those computed in the warehouse, e.g. volume bounds) are added here.
         kwargs["expectation_parameters"] = self._operator.expectation_parameters
         kwargs["run_id"] = self._operator.gx_run_id
-        # The Data Docs index lists the gate's results once its last checkpoint has run.
-        with index_deferred():
-            results = [checkpoint.run(**kwargs) for checkpoint in self._checkpoints[:-1]]
+
+        def run_without_index(checkpoint):
+            with index_deferred():
+                return checkpoint.run(**kwargs)
+
+        with ThreadPoolExecutor(self._operator.checkpoints_at_once, thread_name_prefix="checkpoint") as pool:
+            # Each thread sees the task's context (logging, the deferred index).
+            running = [
+                pool.submit(contextvars.copy_context().run, run_without_index, checkpoint)
+                for checkpoint in self._checkpoints[:-1]
+            ]
+            results = [checkpoint_run.result() for checkpoint_run in running]
+        # The Data Docs index lists the gate's results once every other checkpoint has run.
         results.append(self._checkpoints[-1].run(**kwargs))
         self._operator._result = CheckpointResult(
             run_id=self._operator.gx_run_id,

@@ -95,6 +95,10 @@ def open_context(conn_id: str):
     import sparkify.quality.expectations  # noqa: F401
     import sparkify.quality.hour_assets  # noqa: F401
     import sparkify.quality.results  # noqa: F401
+    from sparkify.quality.parameter_parser import parse_parameters_per_thread
+
+    # A gate validates two checkpoints at once (ValidateCheckpointOperator).
+    parse_parameters_per_thread()
 
     context = gx.get_context(mode="file", project_root_dir=str(GX_ROOT))
     # In memory only: the committed gx/ keeps its portable default.

@@ -22,7 +22,8 @@ from great_expectations.datasource.fluent.interfaces import DataAsset
 from great_expectations.datasource.fluent.sql_datasource import SQLDatasource, TableAsset, _NoMatchDiagnostics
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 
-# Queries of one suite sent at once: the local server has two cores.
+# Queries of one suite sent at once: the local server has two cores, and a gate runs two
+# suites at once (ValidateCheckpointOperator).
 QUERIES_AT_ONCE = 2
 
 
@@ -48,11 +49,6 @@ class ConcurrentQueriesEngine(SqlAlchemyExecutionEngine):
     checks of the same step wait behind it. The queries of a step are independent by
     construction, so each is resolved by GX's own code (results, errors and cache as
     GX has them), only not in turn.
-
-    Only the queries: a gate still runs its checkpoints one after another, as GX's parser
-    of suite parameters (pyparsing) is not safe on two threads. Two checkpoints at once
-    failed an hour of an eight-hour backfill with "SuiteParameterParser.push_first()
-    missing 1 required positional argument: 'toks'".
     """
 
     def _process_direct_and_bundled_metric_computation_configurations(

@@ -1,0 +1,131 @@
+"""A gate runs two checkpoints at once and its last (the Data Docs index's) after them,
+each thread evaluating suite parameters with its own GX parser, and its GX engine sends
+the independent queries of a suite at once, keeping GX's results and errors: real
+checkpoints from gx/ on the real local PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+from great_expectations.checkpoint.checkpoint import Checkpoint
+from great_expectations.core.suite_parameters import parse_suite_parameter
+from great_expectations.exceptions import MetricResolutionError
+from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, put_songs, rows, run_hour_in_process, song
+from great_expectations.execution_engine.execution_engine import MetricComputationConfiguration
+from great_expectations.validator.metric_configuration import MetricConfiguration
+
+from sparkify.quality.context import open_context
+from sparkify.quality.hour_assets import QUERIES_AT_ONCE, ConcurrentQueriesEngine
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def engine(stack):
+    engine = open_context("sparkify_warehouse").data_sources.get("warehouse").get_execution_engine()
+    assert isinstance(engine, ConcurrentQueriesEngine)
+    return engine
+
+
+def query_metric(engine, name: str, sql: str, in_flight: threading.Barrier | None = None) -> MetricComputationConfiguration:
+    def metric_fn():
+        value = engine.execute_query(sa.text(sql)).scalar()
+        if in_flight is not None:
+            # Passes only once every metric of the step has run its query: resolved
+            # one after another, the first would wait here for good.
+            in_flight.wait(timeout=30)
+        return value
+
+    return MetricComputationConfiguration(
+        metric_configuration=MetricConfiguration(name, metric_domain_kwargs={}),
+        metric_fn=metric_fn,
+        metric_provider_kwargs={},
+    )
+
+
+def resolve(engine, metrics):
+    return engine._process_direct_and_bundled_metric_computation_configurations(
+        metric_fn_direct_configurations=metrics, metric_fn_bundle_configurations=[]
+    )
+
+
+def test_the_queries_of_one_step_are_in_flight_at_the_same_time(engine):
+    in_flight = threading.Barrier(QUERIES_AT_ONCE)
+    metrics = [query_metric(engine, f"query.{n}", f"select {n} + 1", in_flight) for n in range(QUERIES_AT_ONCE)]
+
+    resolved = resolve(engine, metrics)
+
+    assert {m.metric_configuration.id: resolved[m.metric_configuration.id] for m in metrics} == {
+        m.metric_configuration.id: n + 1 for n, m in enumerate(metrics)
+    }
+
+
+def test_a_failed_query_fails_its_metric_as_gx_reports_it(engine):
+    metrics = [
+        query_metric(engine, "query.fine", "select 1"),
+        query_metric(engine, "query.broken", "select count(*) from no_such_table"),
+        query_metric(engine, "query.also_fine", "select 2"),
+    ]
+
+    with pytest.raises(MetricResolutionError) as raised:
+        resolve(engine, metrics)
+
+    assert [m.metric_name for m in raised.value.failed_metrics] == ["query.broken"]
+    assert "no_such_table" in str(raised.value)
+
+
+def test_the_warehouse_gate_runs_its_two_largest_checkpoints_at_once_and_its_last_after_all(one_song, monkeypatch):
+    plays = [event(ms(TEST_HOUR, n), "8", itemInSession=n, song="Title SOONE", artist="Artist SOONE") for n in range(6)]
+    put(one_song, TEST_DAY_KEY, event_lines(plays))
+    put_songs(one_song, [song("SOTWO")])
+    spans: dict[str, list[float]] = {}
+    # Passes only once both are running: run one after the other, the first would wait
+    # here for good and the gate would fail.
+    both_running = threading.Barrier(2)
+    real_run = Checkpoint.run
+
+    def watched_run(checkpoint, **kwargs):
+        spans[checkpoint.name] = [time.monotonic()]
+        if checkpoint.name in ("warehouse_songplays_hour", "warehouse_time_hour"):
+            both_running.wait(timeout=30)
+        try:
+            return real_run(checkpoint, **kwargs)
+        finally:
+            spans[checkpoint.name].append(time.monotonic())
+
+    monkeypatch.setattr(Checkpoint, "run", watched_run)
+
+    run_hour_in_process(TEST_HOUR)
+
+    warehouse = [name for name in spans if name.startswith("warehouse_")]
+    assert sorted(warehouse) == sorted(f"warehouse_{t}_hour" for t in ("songplays", "time", "users", "songs", "artists"))
+    last_start = spans["warehouse_artists_hour"][0]
+    assert all(spans[name][1] <= last_start for name in warehouse if name != "warehouse_artists_hour")
+    assert rows(one_song, "select count(*) from songplays where user_id = '8'") == [(6,)]
+
+
+def test_suite_parameters_evaluated_on_several_threads_at_once_are_each_their_own(stack):
+    open_context("sparkify_warehouse")
+    threads, parses = 4, 200
+    all_started = threading.Barrier(threads)
+    outcomes: dict[int, list] = {}
+
+    def evaluate(thread: int) -> None:
+        all_started.wait(timeout=30)
+        outcomes[thread] = []
+        for n in range(parses):
+            try:
+                outcomes[thread].append(parse_suite_parameter("plays + hours * 2", {"plays": thread, "hours": n}))
+            except Exception as error:  # GX's one parser fails some of them
+                outcomes[thread].append(repr(error))
+
+    running = [threading.Thread(target=evaluate, args=(thread,)) for thread in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+
+    assert outcomes == {thread: [thread + n * 2 for n in range(parses)] for thread in range(threads)}
