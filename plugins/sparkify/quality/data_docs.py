@@ -30,6 +30,7 @@ ARCHIVE_PATH = "archive/"
 # GX's page views, keeping their compiled templates between runs (sparkify.quality.docs_views).
 PAGE_VIEW = {"module_name": "sparkify.quality.docs_views", "class_name": "CachedPageView"}
 INDEX_VIEW = {"module_name": "sparkify.quality.docs_views", "class_name": "CachedIndexPageView"}
+INDEX_BUILDER = {"module_name": "sparkify.quality.docs_index", "class_name": "SummaryIndexBuilder"}
 
 
 def archive_folder(site_dir: Path) -> Path:
@@ -130,7 +131,7 @@ class DataDocsSite:
             "class_name": "SiteBuilder",
             "show_how_to_buttons": False,
             "store_backend": backend,
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "view": INDEX_VIEW},
+            "site_index_builder": {**INDEX_BUILDER, "view": INDEX_VIEW},
         }
 
     def upload(self, gx_dir: Path, pages: list[str], aws_conn_id: str = "aws_default") -> int:
