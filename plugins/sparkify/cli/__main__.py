@@ -201,7 +201,7 @@ def cmd_quality(args) -> int:
         from sparkify.quality.overview import PAGE_NAME, write_page
 
         site = DataDocsSite.from_variables()
-        page = write_page(overview, stack.data_docs_dir, lambda url: site.archived_url(url, GX_DIR))
+        page = write_page(overview, stack.data_docs_dir, site.archived_urls(GX_DIR))
         print(f"\nquality page: {stack.data_docs_url}{PAGE_NAME} ({page})")
     return 0
 
@@ -242,6 +242,9 @@ def cmd_ui(args) -> int:
 def cmd_bench(args) -> int:
     from sparkify.local import bench
 
+    if args.hours < 2:
+        print(f"--hours {args.hours}: the history figure compares the last runs with the first, so it takes at least 2", file=sys.stderr)
+        return 2
     print(bench.run_month(args.max_active_runs) if args.month else bench.run(args.events, args.songs, args.hours))
     return 0
 

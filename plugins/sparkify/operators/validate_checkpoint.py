@@ -281,7 +281,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         site = DataDocsSite.from_variables()
         if quality_page:
             overview = Overview.load(warehouse.for_connection(self.warehouse_conn_id), hours=site.days * 24)
-            write_page(overview, site.build_dir(GX_DIR), lambda url: site.archived_url(url, GX_DIR))
+            write_page(overview, site.build_dir(GX_DIR), site.archived_urls(GX_DIR))
         if site.s3_target is None:
             return
         changed = [site.site_path(url) for _, url in pages]

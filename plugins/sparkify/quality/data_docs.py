@@ -16,6 +16,7 @@ the static assets once) with the Amazon provider's S3 hook.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,11 +104,15 @@ class DataDocsSite:
     def archive_public_base(self) -> str | None:
         return f"{self.public_base}{ARCHIVE_PATH}" if self.public_base else None
 
-    def archived_url(self, url: str, gx_dir: Path) -> str:
-        """Where the page linked at ``url`` is once it moved to the archive."""
+    def archived_urls(self, gx_dir: Path) -> Callable[[str], str]:
+        """The function from a page's URL to where the page is once it moved to the archive."""
         base = self.public_base or self.build_dir(gx_dir).as_uri() + "/"
         archive_base = self.archive_public_base or self.archive_dir(gx_dir).as_uri() + "/"
-        return archive_base + url.removeprefix(base) if url.startswith(base) else url
+
+        def archived_url(url: str) -> str:
+            return archive_base + url.removeprefix(base) if url.startswith(base) else url
+
+        return archived_url
 
     def gx_archive_site_config(self, gx_dir: Path) -> dict:
         """The site section that old hours' pages are rendered into, from the archive store."""

@@ -121,6 +121,24 @@ class ReaderTally:
     other_hours: int = 0
 
 
+class QueryFiles:
+    """Queries from sql/ files on one cursor, their rows by column name."""
+
+    def __init__(self, cursor) -> None:
+        self._cursor = cursor
+
+    def rows(self, sql_file: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The rows ``sql/<sql_file>`` returns."""
+        self._cursor.execute(sql_files.read(sql_file).strip().rstrip(";"), params)
+        columns = [d[0] for d in self._cursor.description]
+        return [dict(zip(columns, row)) for row in self._cursor.fetchall()]
+
+    def row(self, sql_file: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The one row ``sql/<sql_file>`` returns."""
+        [row] = self.rows(sql_file, params)
+        return row
+
+
 class Warehouse(ABC):
     """A warehouse reached through an Airflow connection.
 
@@ -240,19 +258,21 @@ class Warehouse(ABC):
             cursor.execute(sql_files.render("quality/count_batch_rows.sql", table=table).strip().rstrip(";"), window.params)
             return cursor.fetchone()[0] > 0
 
+    @contextmanager
+    def queries(self) -> Iterator[QueryFiles]:
+        """Queries from sql/ files on one connection (a connection costs more than a small query)."""
+        with self.transaction() as cursor:
+            yield QueryFiles(cursor)
+
     def query_row(self, sql_file: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """The one row ``sql/<sql_file>`` returns, by column name."""
-        with self.transaction() as cursor:
-            cursor.execute(sql_files.read(sql_file).strip().rstrip(";"), params)
-            row = cursor.fetchone()
-            return dict(zip((d[0] for d in cursor.description), row))
+        with self.queries() as query:
+            return query.row(sql_file, params)
 
     def query_rows(self, sql_file: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The rows ``sql/<sql_file>`` returns, by column name."""
-        with self.transaction() as cursor:
-            cursor.execute(sql_files.read(sql_file).strip().rstrip(";"), params)
-            columns = [d[0] for d in cursor.description]
-            return [dict(zip(columns, row)) for row in cursor.fetchall()]
+        with self.queries() as query:
+            return query.rows(sql_file, params)
 
     def run_script(self, sql_file: str, params: Mapping[str, Any]) -> dict[str, int]:
         """Runs ``sql/<sql_file>`` in one transaction; returns the rows each table gained."""
