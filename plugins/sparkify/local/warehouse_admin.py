@@ -27,6 +27,21 @@ def run_query(stack: LocalStack, sql: str, params: Mapping[str, Any] | None = No
         conn.close()
 
 
+def recreate_database(stack: LocalStack, name: str) -> None:
+    """Drops the local server's database ``name`` if it is there, then creates it empty."""
+    import psycopg2
+    from psycopg2 import sql
+
+    conn = psycopg2.connect(host="127.0.0.1", port=stack.pg_port, user=PG_USER, dbname="postgres")
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+            cursor.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    finally:
+        conn.close()
+
+
 def drop_all_tables(stack: LocalStack) -> None:
     """Drops every warehouse table and the stage record types; the next run recreates them."""
     conn = connect(stack)
