@@ -148,6 +148,19 @@ def write_dirty_pages(stack: LocalStack) -> None:
     os.sync()
 
 
+def vacuum(stack: LocalStack, sql_file: str) -> None:
+    """Runs ``sql/<sql_file>``, a VACUUM (which runs outside a transaction)."""
+    from sparkify.local.warehouse_admin import connect
+
+    conn = connect(stack)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute(sql_files.read(sql_file))
+    finally:
+        conn.close()
+
+
 def busy_cpu_seconds() -> float:
     """Processor seconds every core of the machine has spent working since it started."""
     times = psutil.cpu_times()
@@ -300,6 +313,7 @@ def measure(stack: LocalStack, events: int, songs: int) -> list[str]:
             if turn:
                 run_query(stack, sql_files.read("bench/clear_staged_events.sql"))
             stages.append(stage_in_child(stack))
+            vacuum(stack, "bench/settle_staged_events.sql")
             if not turn:
                 export_staged_hour(stack, csv_file)
             copies.append(raw_copy(stack, csv_file))
@@ -502,11 +516,9 @@ def _seed_validation_history(stack: LocalStack, *, source_hour: datetime, first_
                     "last_hours_back": first_hours_back + stored_hours - 1,
                 },
             )
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute(sql_files.read("bench/settle_validation_history.sql"))
     finally:
         conn.close()
+    vacuum(stack, "bench/settle_validation_history.sql")
 
 
 @dataclass(frozen=True)
