@@ -16,8 +16,10 @@ M song objects; then the hourly DAG's own tasks run for that hour, each timed:
 - with the real dataset, one real hour under ``airflow dags test`` on that warehouse,
   its catalogue staged: wall time against the sum of its tasks' durations (Airflow's
   overhead);
-- an hour with no events; then N hours of equal size one after another, the first runs
-  against the last (does an hour cost more as history grows?).
+- an hour with no events; then N hours of equal size one after another, the last runs
+  (and runs after a year of validation results is stored) each taking turns with a run
+  of the first hours on a second, fresh warehouse (does an hour cost more as history
+  grows?); and the Data Docs update with a year of results against the live hours' only.
 """
 
 from __future__ import annotations
