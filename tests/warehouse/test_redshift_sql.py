@@ -124,6 +124,7 @@ def test_create_tables_renders_redshift_types_and_keys(redshift):
     "sql_file",
     [
         "stage/place_events.sql",
+        "stage/record_events_balance.sql",
         "stage/clear_events_hour.sql",
         "stage/select_events_reconciliation.sql",
         "stage/merge_staging_songs.sql",

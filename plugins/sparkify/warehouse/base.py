@@ -119,6 +119,9 @@ class ReaderTally:
 
     staged: int = 0
     other_hours: int = 0
+    # The rows the server reports the reader's COPY wrote: the balance counts these as
+    # staged against the reader's own count above.
+    copied: int = 0
 
 
 class QueryFiles:
@@ -186,7 +189,10 @@ class Warehouse(ABC):
             "reader_staged": read_by_reader.staged,
             "reader_other_hours": read_by_reader.other_hours,
         }
-        self.execute_script(cursor, sql_files.render("stage/place_events.sql"), params)
+        placed = self.execute_script(cursor, sql_files.render("stage/place_events.sql"), params)
+        # Not a count(*) of the hour: after a million-row COPY it read every row again (0.3 to 0.4 s).
+        staged = read_by_reader.copied + placed.get("staging_events", 0)
+        self.execute_script(cursor, sql_files.render("stage/record_events_balance.sql"), {**params, "staged": staged})
         cursor.execute(sql_files.read("stage/select_events_reconciliation.sql").strip().rstrip(";"), params)
         result = StageResult.from_reconciliation(dict(zip((d[0] for d in cursor.description), cursor.fetchone())))
         # The build reads the hour next; planned without statistics, its song match runs

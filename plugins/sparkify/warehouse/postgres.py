@@ -86,6 +86,7 @@ class PostgresWarehouse(Warehouse):
             self.execute_script(cursor, sql_files.read("stage/clear_events_hour.sql"), window.params)
             self.execute_script(cursor, sql_files.read("stage/postgres/create_raw_lines.sql"))
             reader, objects = self._copy_events(cursor, client, bucket, keys, window, passed_on)
+            copied = cursor.rowcount
             if objects:
                 cursor.executemany(sql_files.read("stage/postgres/insert_event_object.sql"), objects)
             passed_on.seek(0)
@@ -103,7 +104,7 @@ class PostgresWarehouse(Warehouse):
                 window,
                 reconcile,
                 objects_read=len(keys),
-                read_by_reader=ReaderTally(staged=reader.staged, other_hours=reader.other_hours),
+                read_by_reader=ReaderTally(staged=reader.staged, other_hours=reader.other_hours, copied=copied),
                 new_fields=", ".join(new_fields),
             )
 

@@ -41,7 +41,15 @@ begin
 end
 $$;
 
-create index if not exists staging_events_batch_hour on staging_events (batch_hour);
+-- staging_events grows by whole hours, each written at once: a block-range index on
+-- batch_hour finds an hour as Redshift's zone maps on its sort key do. A btree added a
+-- third to a million-event COPY's server time (2.7 s against 2.0 s without an index; 2.2 s
+-- with this one), and lookups of an hour cost a millisecond or two more (a range of 128 pages
+-- is read whole). minmax-multi keeps up to 32 values a range, so space a rerun freed and a
+-- later hour filled does not widen the range to every hour between the two.
+drop index if exists staging_events_batch_hour;
+create index if not exists staging_events_batch_hour_range on staging_events
+using brin (batch_hour timestamp_minmax_multi_ops) with (autosummarize = on);
 create index if not exists staging_songs_song_id on staging_songs (song_id);
 create index if not exists staging_songs_artist_id on staging_songs (artist_id);
 create index if not exists staging_songs_batch_hour on staging_songs (batch_hour);
@@ -65,6 +73,34 @@ alter table staging_events alter column batch_hour set statistics 1;
 alter table staging_songs alter column batch_hour set statistics 1;
 alter table quarantine alter column batch_hour set statistics 1;
 alter table stage_reconciliation alter column batch_hour set statistics 1;
+
+-- The stage step analyzes a table it just filled (a first hour): ANALYZE samples 300 rows
+-- per unit of the largest target. At the default of 100 it read 30,000 rows of a
+-- million-event hour and took 0.4 to 0.6 s of the step; at 10, 0.03 s, and the build's and
+-- the gates' queries on that hour planned the same (all 111 of them, by EXPLAIN). The
+-- hour's queries aggregate or hash-join all of its rows: they need its size and each
+-- column's distinct values, not a finer histogram.
+alter table staging_events
+    alter column artist set statistics 10,
+    alter column auth set statistics 10,
+    alter column first_name set statistics 10,
+    alter column gender set statistics 10,
+    alter column item_in_session set statistics 10,
+    alter column last_name set statistics 10,
+    alter column length set statistics 10,
+    alter column level set statistics 10,
+    alter column location set statistics 10,
+    alter column method set statistics 10,
+    alter column page set statistics 10,
+    alter column registration set statistics 10,
+    alter column session_id set statistics 10,
+    alter column song set statistics 10,
+    alter column status set statistics 10,
+    alter column ts set statistics 10,
+    alter column user_agent set statistics 10,
+    alter column user_id set statistics 10,
+    alter column source_key set statistics 10,
+    alter column source_line set statistics 10;
 
 -- Why a line cannot become a record of ``record_type`` (null when it can): not JSON, not
 -- an object, text a text column cannot hold (the escape \u0000), or a field whose value
