@@ -61,21 +61,22 @@ class RememberingDispatcher(DomainDispatcherApplication):
 
 
 class ObjectFile:
-    """The bytes ``start`` to ``stop`` of an object's file, read a chunk at a time as
-    they are iterated. moto slices a body for a Range request; a slice shares the file,
-    and closing either closes it."""
+    """The bytes ``start`` to ``stop`` of the file holding the object ``source``, read a
+    chunk at a time as they are iterated. moto slices a body for a Range request; a slice
+    shares the file, and closing either closes it."""
 
-    def __init__(self, file, start: int, stop: int) -> None:
+    def __init__(self, file, start: int, stop: int, source: str) -> None:
         self.file = file
         self.start = start
         self.stop = stop
+        self.source = source
 
     def __len__(self) -> int:
         return self.stop - self.start
 
     def __getitem__(self, window: slice) -> ObjectFile:
         start, stop, _ = window.indices(len(self))
-        return ObjectFile(self.file, self.start + start, self.start + max(start, stop))
+        return ObjectFile(self.file, self.start + start, self.start + max(start, stop), self.source)
 
     def __iter__(self):
         offset = self.start
@@ -83,7 +84,7 @@ class ObjectFile:
             # pread: concurrent GETs of one object share no file position.
             chunk = os.pread(self.file.fileno(), min(STREAM_CHUNK, self.stop - offset), offset)
             if not chunk:
-                raise OSError(f"{self.file.name}: {self.stop - offset} bytes missing at offset {offset}")
+                raise OSError(f"{self.source}: the stand-in's file ends {self.stop - offset} bytes short, at byte {offset}")
             offset += len(chunk)
             yield chunk
 
@@ -108,10 +109,10 @@ def _value_streamed(value: property) -> property:
         buffer = key._value_buffer
         if not (_IN_GET_OBJECT.get() and buffer._rolled):
             return value.fget(key)
-        with key.lock:
-            # A file of its own: the object may be replaced (and moto close its file)
-            # while the body is still being sent.
-            return ObjectFile(os.fdopen(os.dup(buffer.fileno()), "rb", buffering=0), 0, key.size)
+        # A file of its own: the object may be replaced (and moto close its file) while
+        # the body is still being sent.
+        file = os.fdopen(os.dup(buffer.fileno()), "rb", buffering=0)
+        return ObjectFile(file, 0, key.size, f"s3://{key.bucket_name}/{key.name}")
 
     return property(streamed_value, value.fset)
 
