@@ -79,6 +79,15 @@ def test_a_clean_hour_passes_every_gate_and_is_published(published_hour):
         ),
         ("delete from audit_users", "unexpected_rows_expectation (Every play's user_id is a published user"),
         (
+            "delete from audit_time where start_time = (select min(start_time) from audit_time)",
+            "unexpected_rows_expectation (The hour's time rows are exactly its plays' start times",
+        ),
+        (
+            "insert into audit_time select start_time + interval '1 millisecond', hour, day, week, month, year, weekday,"
+            " batch_hour from audit_time where start_time = (select min(start_time) from audit_time)",
+            "unexpected_rows_expectation (The hour's time rows are exactly its plays' start times",
+        ),
+        (
             "update audit_songplays set song_id = 'SOGHOST'",
             "unexpected_rows_expectation (Every play's song_id (when it matched a song) is a published song",
         ),
@@ -113,6 +122,12 @@ def test_a_clean_hour_passes_every_gate_and_is_published(published_hour):
         (
             "insert into audit_time select * from audit_time",
             "expect_column_values_to_be_unique (start_time)",
+        ),
+        # With no plays the songplays suite has nothing to validate; the time suite still
+        # refuses time rows of an hour without plays.
+        (
+            "delete from audit_songplays",
+            "unexpected_rows_expectation (The hour's time rows come with its plays",
         ),
     ],
 )

@@ -32,6 +32,8 @@ ARCHIVE_PATH = "archive/"
 PAGE_VIEW = {"module_name": "sparkify.quality.docs_views", "class_name": "CachedPageView"}
 INDEX_VIEW = {"module_name": "sparkify.quality.docs_views", "class_name": "CachedIndexPageView"}
 INDEX_BUILDER = {"module_name": "sparkify.quality.docs_index", "class_name": "SummaryIndexBuilder"}
+# GX's site builder, copying GX's static assets once (sparkify.quality.docs_site).
+SITE_BUILDER = {"module_name": "sparkify.quality.docs_site", "class_name": "AssetsOnceSiteBuilder"}
 
 
 def archive_folder(site_dir: Path) -> Path:
@@ -133,7 +135,7 @@ class DataDocsSite:
         if public_base:
             backend["base_public_path"] = public_base
         return {
-            "class_name": "SiteBuilder",
+            **SITE_BUILDER,
             "show_how_to_buttons": False,
             "store_backend": backend,
             "site_index_builder": {**INDEX_BUILDER, "view": INDEX_VIEW},
