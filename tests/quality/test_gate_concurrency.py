@@ -1,7 +1,7 @@
 """A gate runs two checkpoints at once and its last (the Data Docs index's) after them,
 each thread evaluating suite parameters with its own GX parser, and its GX engine sends
-the independent queries of a suite at once, keeping GX's results and errors: real
-checkpoints from gx/ on the real local PostgreSQL."""
+a suite's queries as soon as each can be sent, keeping GX's results, errors and bundled
+queries: real checkpoints from gx/ on the real local PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from great_expectations.execution_engine.execution_engine import MetricComputati
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
 from sparkify.quality.context import open_context
-from sparkify.quality.hour_assets import QUERIES_AT_ONCE, ConcurrentQueriesEngine
+from sparkify.quality.hour_assets import QUERIES_AT_ONCE, ConcurrentQueriesEngine, MetricsInFlight
 
 pytestmark = pytest.mark.integration
 
@@ -46,35 +46,84 @@ def query_metric(engine, name: str, sql: str, in_flight: threading.Barrier | Non
     )
 
 
-def resolve(engine, metrics):
-    return engine._process_direct_and_bundled_metric_computation_configurations(
-        metric_fn_direct_configurations=metrics, metric_fn_bundle_configurations=[]
-    )
+def resolve_all(engine, metrics) -> tuple[dict, list[MetricResolutionError]]:
+    """Resolves ``metrics`` as GX's graph asks for them: again and again until none runs."""
+    in_flight = MetricsInFlight(engine._process_direct_and_bundled_metric_computation_configurations)
+    resolved, failures = {}, []
+    while True:
+        try:
+            resolved.update(in_flight.resolve(metrics, []))
+        except MetricResolutionError as failure:
+            failures.append(failure)
+        metrics = []
+        if not in_flight:
+            return resolved, failures
 
 
-def test_the_queries_of_one_step_are_in_flight_at_the_same_time(engine):
+def test_queries_of_a_suite_are_in_flight_at_the_same_time(engine):
     in_flight = threading.Barrier(QUERIES_AT_ONCE)
     metrics = [query_metric(engine, f"query.{n}", f"select {n} + 1", in_flight) for n in range(QUERIES_AT_ONCE)]
 
-    resolved = resolve(engine, metrics)
+    resolved, failures = resolve_all(engine, metrics)
 
+    assert failures == []
     assert {m.metric_configuration.id: resolved[m.metric_configuration.id] for m in metrics} == {
         m.metric_configuration.id: n + 1 for n, m in enumerate(metrics)
     }
 
 
-def test_a_failed_query_fails_its_metric_as_gx_reports_it(engine):
+def test_a_slow_query_does_not_hold_back_what_is_done(engine):
+    released = threading.Event()
+
+    def slow_fn():
+        released.wait(timeout=30)
+        return engine.execute_query(sa.text("select 'slow'")).scalar()
+
+    slow = MetricComputationConfiguration(
+        metric_configuration=MetricConfiguration("query.slow", metric_domain_kwargs={}), metric_fn=slow_fn, metric_provider_kwargs={}
+    )
+    fast = query_metric(engine, "query.fast", "select 'fast'")
+    in_flight = MetricsInFlight(engine._process_direct_and_bundled_metric_computation_configurations)
+
+    first = in_flight.resolve([slow, fast], [])
+    released.set()
+    then = in_flight.resolve([], [])
+
+    assert first == {fast.metric_configuration.id: "fast"}
+    assert then == {slow.metric_configuration.id: "slow"}
+    assert not in_flight
+
+
+def test_a_failed_query_fails_its_metric_as_gx_reports_it_and_the_others_are_kept(engine):
     metrics = [
         query_metric(engine, "query.fine", "select 1"),
         query_metric(engine, "query.broken", "select count(*) from no_such_table"),
         query_metric(engine, "query.also_fine", "select 2"),
     ]
 
-    with pytest.raises(MetricResolutionError) as raised:
-        resolve(engine, metrics)
+    resolved, failures = resolve_all(engine, metrics)
 
-    assert [m.metric_name for m in raised.value.failed_metrics] == ["query.broken"]
-    assert "no_such_table" in str(raised.value)
+    assert [[m.metric_name for m in failure.failed_metrics] for failure in failures] == [["query.broken"]]
+    assert "no_such_table" in str(failures[0])
+    assert resolved == {metrics[0].metric_configuration.id: 1, metrics[2].metric_configuration.id: 2}
+
+
+def test_the_staging_suite_checks_its_columns_in_one_query_as_gx_bundles_them(one_song, monkeypatch):
+    put(one_song, TEST_DAY_KEY, event_lines([event(ms(TEST_HOUR, n), "8", itemInSession=n) for n in range(6)]))
+    sent: list[str] = []
+    real_execute = ConcurrentQueriesEngine.execute_query
+
+    def recorded_execute(engine, selectable):
+        sent.append(str(selectable))
+        return real_execute(engine, selectable)
+
+    monkeypatch.setattr(ConcurrentQueriesEngine, "execute_query", recorded_execute)
+
+    run_hour_in_process(TEST_HOUR)
+
+    column_checks = [sql for sql in sent if "column_values.in_set.unexpected_count" in sql and "staging_events" in sql]
+    assert len(column_checks) == 1
+    assert all(f'"column_values.{check}.unexpected_count' in column_checks[0] for check in ("nonnull", "in_set", "between"))
 
 
 def test_the_warehouse_gate_runs_its_two_largest_checkpoints_at_once_and_its_last_after_all(one_song, monkeypatch):
