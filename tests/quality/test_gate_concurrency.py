@@ -1,7 +1,8 @@
 """A gate runs two checkpoints at once and its last (the Data Docs index's) after them,
 each thread evaluating suite parameters with its own GX parser, and its GX engine sends
 a suite's queries as soon as each can be sent, keeping GX's results, errors and bundled
-queries: real checkpoints from gx/ on the real local PostgreSQL."""
+queries; a check that only filters the hour's rows is counted in the query of the table's
+row count: real checkpoints from gx/ on the real local PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from great_expectations.execution_engine.execution_engine import MetricComputati
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
 from sparkify.quality.context import open_context
+from sparkify.quality.expectations import row_condition
 from sparkify.quality.hour_assets import QUERIES_AT_ONCE, ConcurrentQueriesEngine, MetricsInFlight
 
 pytestmark = pytest.mark.integration
@@ -28,6 +30,20 @@ def engine(stack):
     engine = open_context("sparkify_warehouse").data_sources.get("warehouse").get_execution_engine()
     assert isinstance(engine, ConcurrentQueriesEngine)
     return engine
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[str]:
+    """The SQL of each query the gates' GX engine sends, in order."""
+    queries: list[str] = []
+    real_execute = ConcurrentQueriesEngine.execute_query
+
+    def recorded_execute(engine, selectable):
+        queries.append(str(selectable))
+        return real_execute(engine, selectable)
+
+    monkeypatch.setattr(ConcurrentQueriesEngine, "execute_query", recorded_execute)
+    return queries
 
 
 def query_metric(engine, name: str, sql: str, in_flight: threading.Barrier | None = None) -> MetricComputationConfiguration:
@@ -108,22 +124,37 @@ def test_a_failed_query_fails_its_metric_as_gx_reports_it_and_the_others_are_kep
     assert resolved == {metrics[0].metric_configuration.id: 1, metrics[2].metric_configuration.id: 2}
 
 
-def test_the_staging_suite_checks_its_columns_in_one_query_as_gx_bundles_them(one_song, monkeypatch):
+def test_the_staging_suite_checks_its_columns_in_one_query_as_gx_bundles_them(one_song, sent):
     put(one_song, TEST_DAY_KEY, event_lines([event(ms(TEST_HOUR, n), "8", itemInSession=n) for n in range(6)]))
-    sent: list[str] = []
-    real_execute = ConcurrentQueriesEngine.execute_query
-
-    def recorded_execute(engine, selectable):
-        sent.append(str(selectable))
-        return real_execute(engine, selectable)
-
-    monkeypatch.setattr(ConcurrentQueriesEngine, "execute_query", recorded_execute)
 
     run_hour_in_process(TEST_HOUR)
 
     column_checks = [sql for sql in sent if "column_values.in_set.unexpected_count" in sql and "staging_events" in sql]
     assert len(column_checks) == 1
     assert all(f'"column_values.{check}.unexpected_count' in column_checks[0] for check in ("nonnull", "in_set", "between"))
+
+
+def test_only_a_query_that_filters_the_batch_row_by_row_is_counted_as_a_condition():
+    assert row_condition("select * from {batch} where page = 'NextSong' and length > 0") == "page = 'NextSong' and length > 0"
+    assert row_condition("SELECT *\nFROM {batch}\nWHERE year < 1900;") == "year < 1900"
+    # Reads across rows, joins, or reads the batch again: GX's query counts it.
+    assert row_condition("select * from (select *, count(*) over (partition by ts) as copies from {batch}) as keyed where copies > 1") is None
+    assert row_condition("select * from {batch} as play join users using (user_id) where users.level is null") is None
+    assert row_condition("select * from {batch} where not exists (select 1 from t where t.h = (select h from {batch} limit 1))") is None
+
+
+def test_checks_that_filter_the_hour_are_counted_in_the_query_of_its_row_count(one_song, sent):
+    put(one_song, TEST_DAY_KEY, event_lines([event(ms(TEST_HOUR, n), "8", itemInSession=n) for n in range(6)]))
+
+    run_hour_in_process(TEST_HOUR)
+
+    staging = [sql for sql in sent if "FROM staging_events" in sql]
+    nextsong_checks = [sql for sql in staging if "NextSong" in sql]
+    assert len(nextsong_checks) == 1
+    assert '"table.row_count"' in nextsong_checks[0]
+    assert "coalesce(user_id, '') = ''" in nextsong_checks[0] and "not coalesce(length > 0, false)" in nextsong_checks[0]
+    # The duplicate check reads across rows: a query of its own, as GX sends it.
+    assert len([sql for sql in staging if "partition by ts, session_id" in sql]) == 1
 
 
 def test_the_warehouse_gate_runs_its_two_largest_checkpoints_at_once_and_its_last_after_all(one_song, monkeypatch):

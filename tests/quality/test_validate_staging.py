@@ -125,6 +125,22 @@ def test_a_repeated_event_missing_a_key_field_stops_the_hour(one_song, capsys):
     assert rows(one_song, "select count(*) from songplays") == [(0,)]
 
 
+def test_each_nextsong_check_counts_its_own_rows(one_song, capsys):
+    # Both checks are counted in one query with the hour's row count
+    # (sparkify.quality.expectations): each keeps its own count.
+    events = a_good_hour()
+    events += [event(ms(H, 40 + n), "7", itemInSession=40 + n, userId="") for n in range(2)]
+    events += [event(ms(H, 50), "7", itemInSession=50, length=0.0), event(ms(H, 51), "7", itemInSession=51, page="Home", length=None)]
+    put(one_song, DAY_KEY, event_lines(events))
+
+    with pytest.raises(GXValidationFailed):
+        run_hour_in_process(H)
+
+    out = capsys.readouterr().out
+    assert "FAILED [critical] unexpected_rows_expectation (Every NextSong event names its user (userId is not empty)): unexpected 2" in out
+    assert "FAILED [critical] unexpected_rows_expectation (Every NextSong event has a positive song length): unexpected 1" in out
+
+
 def test_a_song_with_an_empty_artist_id_stops_the_hour(one_song, capsys):
     put(one_song, "song_data/A/B/C/TRSONOARTIST.json", __import__("json").dumps(song("SONOARTIST", artist_id="")))
     put(one_song, DAY_KEY, event_lines(a_good_hour()))

@@ -6,25 +6,70 @@ GX's class runs its query twice on every validation: once to count the rows, onc
 fetch up to 200 of them. Only the COMPLETE result format shows those rows; the gates
 validate with SUMMARY, so the second run was a full query whose answer was dropped (at a
 million events an hour, 3.5 s of the gates' 8 s of SQL). This class counts, and fetches
-the rows only for COMPLETE. Success, the observed value and Data Docs are GX's.
+the rows only for COMPLETE.
+
+A query that only filters the batch by a condition on each row
+(``select * from {batch} where <condition>``) is counted as one more aggregate of the
+table's bundled query (``sum(case when <condition> then 1 else 0 end)``), which GX
+sends with the table's row count: the hour is read once for all of them, not once
+more per check. On the million-event hour the staging suite's two NextSong checks cost
+0.40 s of the server's time as queries of their own and 0.07 s in the bundle;
+``validate_staging`` took 1.54 s instead of 1.69 s (medians of 12 runs, alternated). Any
+other query (joins, windows, a second ``{batch}``) is counted by GX's query. Success, the
+observed value and Data Docs are GX's.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
+from great_expectations.compatibility.sqlalchemy import sqlalchemy as sa
+from great_expectations.core.metric_domain_types import MetricDomainTypes
+from great_expectations.core.metric_function_types import MetricPartialFunctionTypes
 from great_expectations.core.result_format import ResultFormat
+from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 from great_expectations.expectations import UnexpectedRowsExpectation as GXUnexpectedRowsExpectation
+from great_expectations.expectations.metrics.metric_provider import metric_partial
+from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
 from great_expectations.expectations.registry import get_metric_kwargs
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
 ROW_COUNT = "unexpected_rows_query.row_count"
 ROWS = "unexpected_rows_query.table"
+ROWS_WHERE_COUNT = "table.rows_where.count"
+
+# The whole query is the batch's rows filtered by one condition on each row.
+_ROWS_WHERE = re.compile(r"\s*select\s+\*\s+from\s+\{batch\}\s+where\s+(?P<condition>[^{}]+?)\s*;?\s*", re.IGNORECASE | re.DOTALL)
+
+
+def row_condition(query: str) -> str | None:
+    """The condition of a query that only filters the batch's rows, else None."""
+    match = _ROWS_WHERE.fullmatch(query)
+    return match["condition"] if match else None
+
+
+class TableRowsWhereCount(TableMetricProvider):
+    """The rows of a batch for which a SQL condition holds, as an aggregate that GX
+    bundles with the other aggregates of the table (its row count, its columns' checks)."""
+
+    metric_name = ROWS_WHERE_COUNT
+    value_keys = ("condition",)
+
+    @metric_partial(
+        engine=SqlAlchemyExecutionEngine,
+        partial_fn_type=MetricPartialFunctionTypes.AGGREGATE_FN,
+        domain_type=MetricDomainTypes.TABLE,
+    )
+    def _sqlalchemy(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
+        condition = sa.text(f"({metric_value_kwargs['condition']})")
+        # sum() of no rows is null; a count is 0.
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0), metric_domain_kwargs, {}
 
 
 class UnexpectedRowsExpectation(GXUnexpectedRowsExpectation):
     """GX's expectation that a query returns no rows, asking for the rows themselves only
-    where the result shows them."""
+    where the result shows them, and counting a filter of the batch in the table's bundle."""
 
     metric_dependencies: ClassVar[tuple[str, ...]] = (ROW_COUNT,)
 
@@ -38,12 +83,23 @@ class UnexpectedRowsExpectation(GXUnexpectedRowsExpectation):
                 ROWS,
                 MetricConfiguration(ROWS, kwargs["metric_domain_kwargs"], kwargs["metric_value_kwargs"]),
             )
+            return dependencies
+        count = dependencies.get_metric_configuration(ROW_COUNT)
+        condition = row_condition(count.metric_value_kwargs["unexpected_rows_query"])
+        if condition is not None and isinstance(execution_engine, SqlAlchemyExecutionEngine):
+            # The table's domain as its row count has it, so that GX bundles the two.
+            kwargs = get_metric_kwargs(ROWS_WHERE_COUNT, configuration=self.configuration, runtime_configuration=runtime_configuration)
+            dependencies.remove_metric_configuration(ROW_COUNT)
+            dependencies.set_metric_configuration(
+                ROWS_WHERE_COUNT,
+                MetricConfiguration(ROWS_WHERE_COUNT, kwargs["metric_domain_kwargs"], {"condition": condition}),
+            )
         return dependencies
 
     def _validate(self, metrics: dict, runtime_configuration: dict | None = None, execution_engine=None) -> dict[str, Any]:
         if ROWS in metrics:
             return super()._validate(metrics, runtime_configuration, execution_engine)
-        count = metrics[ROW_COUNT]
+        count = metrics[ROW_COUNT] if ROW_COUNT in metrics else metrics[ROWS_WHERE_COUNT]
         result_format = self._get_result_format(runtime_configuration=runtime_configuration)
         if isinstance(result_format, dict):
             result_format = result_format.get("result_format", ResultFormat.SUMMARY)
