@@ -141,6 +141,10 @@ def test_only_a_query_that_filters_the_batch_row_by_row_is_counted_as_a_conditio
     assert row_condition("select * from (select *, count(*) over (partition by ts) as copies from {batch}) as keyed where copies > 1") is None
     assert row_condition("select * from {batch} as play join users using (user_id) where users.level is null") is None
     assert row_condition("select * from {batch} where not exists (select 1 from t where t.h = (select h from {batch} limit 1))") is None
+    # A comment or a second statement would end more than the condition inside the bundle.
+    assert row_condition("select * from {batch} where year < 1900 -- unknown years are 0") is None
+    assert row_condition("select * from {batch} where year < 1900; select 1") is None
+    assert row_condition({"$PARAMETER": "query"}) is None
 
 
 def test_checks_that_filter_the_hour_are_counted_in_the_query_of_its_row_count(one_song, sent):

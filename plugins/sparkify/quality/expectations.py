@@ -39,13 +39,17 @@ ROW_COUNT = "unexpected_rows_query.row_count"
 ROWS = "unexpected_rows_query.table"
 ROWS_WHERE_COUNT = "table.rows_where.count"
 
-# The whole query is the batch's rows filtered by one condition on each row.
-_ROWS_WHERE = re.compile(r"\s*select\s+\*\s+from\s+\{batch\}\s+where\s+(?P<condition>[^{}]+?)\s*;?\s*", re.IGNORECASE | re.DOTALL)
+# The whole query is the batch's rows filtered by one condition on each row. A condition
+# with a comment or a statement's end is left to GX's query: inside the bundle's select
+# list it would end more than the condition.
+_ROWS_WHERE = re.compile(
+    r"\s*select\s+\*\s+from\s+\{batch\}\s+where\s+(?P<condition>(?:(?!--|/\*)[^{};])+?)\s*;?\s*", re.IGNORECASE | re.DOTALL
+)
 
 
-def row_condition(query: str) -> str | None:
+def row_condition(query) -> str | None:
     """The condition of a query that only filters the batch's rows, else None."""
-    match = _ROWS_WHERE.fullmatch(query)
+    match = _ROWS_WHERE.fullmatch(query) if isinstance(query, str) else None
     return match["condition"] if match else None
 
 
