@@ -382,7 +382,7 @@ def measure(stack: LocalStack, events: int, songs: int) -> list[str]:
     gates = sum(median_task[task_id] for task_id in gate_ids)
     load = stage["seconds"] + sum(median_task[task_id] for task_id in load_ids)
     gates_cpu = sum(machine_cpu[task_id] for task_id in gate_ids)
-    load_cpu = stage["machine_cpu_seconds"] + sum(machine_cpu[task_id] for task_id in load_ids)
+    load_cpu = stage_cpu + sum(machine_cpu[task_id] for task_id in load_ids)
     peak_mb = max(run["peak_kb"] for run in stages) / 1024
     turns = f"median of {STAGING_TURNS}, taking turns"
     lines = [
