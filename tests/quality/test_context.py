@@ -33,6 +33,8 @@ def test_a_redshift_connection_gives_a_sqlalchemy_redshift_url_with_the_password
     assert url.drivername == "redshift+psycopg2"
     assert url.password == "p@ss:w/rd#1"  # pragma: allowlist secret (a test value)
     assert "p%40ss%3Aw%2Frd%231" in url.render_as_string(hide_password=False)
+    # PostgreSQL's setting for parallel workers, which the gates' sessions set there, is unknown to Redshift.
+    assert not url.query
 
 
 def test_gx_validates_redshift_through_the_sqlalchemy_redshift_dialect(redshift_connection):

@@ -6,6 +6,7 @@ row count: real checkpoints from gx/ on the real local PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -18,7 +19,7 @@ from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, put_so
 from great_expectations.execution_engine.execution_engine import MetricComputationConfiguration
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
-from sparkify.quality.context import open_context
+from sparkify.quality.context import GX_DIR, open_context
 from sparkify.quality.expectations import row_condition
 from sparkify.quality.hour_assets import QUERIES_AT_ONCE, ConcurrentQueriesEngine, MetricsInFlight
 
@@ -74,6 +75,25 @@ def resolve_all(engine, metrics) -> tuple[dict, list[MetricResolutionError]]:
         metrics = []
         if not in_flight:
             return resolved, failures
+
+
+def test_the_gates_queries_on_postgresql_run_without_parallel_workers(engine):
+    # The gate's own concurrent queries fill the cores; workers would add processor time.
+    with engine.engine.connect() as connection:
+        assert connection.exec_driver_sql("show max_parallel_workers_per_gather").scalar() == "0"
+
+
+def test_the_plays_and_time_rows_of_the_hour_are_matched_by_merging_sorted_lists(one_song):
+    suite = json.loads((GX_DIR / "expectations" / "songplays.json").read_text())
+    [query] = [e["kwargs"]["unexpected_rows_query"] for e in suite["expectations"] if "full join" in e["kwargs"].get("unexpected_rows_query", "")]
+    batch = f"(select * from audit_songplays where batch_hour = '{TEST_HOUR:%Y-%m-%d %H:%M:%S}')"
+    plans = []
+    put(one_song, TEST_DAY_KEY, event_lines([event(ms(TEST_HOUR, n), "8", itemInSession=n) for n in range(6)]))
+
+    run_hour_in_process(TEST_HOUR, before_warehouse_gate=lambda: plans.append(rows(one_song, "explain " + query.replace("{batch}", batch))))
+
+    # Hashing the time rows is PostgreSQL's choice for the query without its sorted inputs.
+    assert any("Merge Full Join" in line for (line,) in plans[0]), plans[0]
 
 
 def test_queries_of_a_suite_are_in_flight_at_the_same_time(engine):

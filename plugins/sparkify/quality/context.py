@@ -29,6 +29,13 @@ RESULTS_DIR_VARIABLE = "SPARKIFY_GX_RESULTS_DIR"
 ARCHIVE_DIR_VARIABLE = "SPARKIFY_GX_ARCHIVE_DIR"
 SITE_NAME = "local_site"
 _DRIVERS = {"postgres": "postgresql+psycopg2", "postgresql": "postgresql+psycopg2", "redshift": "redshift+psycopg2"}
+# A gate keeps several queries running at once, two checkpoints each with queries of its
+# own (ValidateCheckpointOperator, sparkify.quality.hour_assets), which fill the cores:
+# PostgreSQL's parallel workers would only add their own processor time (on the million-
+# event hour both gates were faster without them, once the plays/time match merged two
+# sorted lists instead of hashing).
+_NO_PARALLEL_WORKERS = {"options": "-c max_parallel_workers_per_gather=0"}
+_GATE_SESSION_OPTIONS = {"postgres": _NO_PARALLEL_WORKERS, "postgresql": _NO_PARALLEL_WORKERS}
 
 
 def warehouse_url(conn_id: str):
@@ -46,6 +53,7 @@ def warehouse_url(conn_id: str):
         host=conn.host or None,
         port=conn.port or None,
         database=conn.schema or None,
+        query=_GATE_SESSION_OPTIONS.get(conn.conn_type, {}),
     )
 
 
