@@ -15,10 +15,12 @@ import sqlalchemy as sa
 from great_expectations.checkpoint.checkpoint import Checkpoint
 from great_expectations.core.suite_parameters import parse_suite_parameter
 from great_expectations.exceptions import MetricResolutionError
+from great_expectations_provider.common.errors import GXValidationFailed
 from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, put_songs, rows, run_hour_in_process, song
 from great_expectations.execution_engine.execution_engine import MetricComputationConfiguration
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
+from sparkify.local.warehouse_admin import run_query
 from sparkify.quality.context import GX_DIR, open_context
 from sparkify.quality.expectations import row_condition
 from sparkify.quality.hour_assets import QUERIES_AT_ONCE, ConcurrentQueriesEngine, MetricsInFlight
@@ -233,3 +235,32 @@ def test_suite_parameters_evaluated_on_several_threads_at_once_are_each_their_ow
         thread.join()
 
     assert outcomes == {thread: [thread + n * 2 for n in range(parses)] for thread in range(threads)}
+
+
+def test_a_unique_column_is_checked_by_counting_its_distinct_values_while_none_repeats(one_song, sent):
+    put(one_song, TEST_DAY_KEY, event_lines([event(ms(TEST_HOUR, n), "8", itemInSession=n) for n in range(6)]))
+
+    run_hour_in_process(TEST_HOUR)
+
+    for table, column in (("songplays", "songplay_id"), ("time", "start_time"), ("users", "user_id")):
+        assert [sql for sql in sent if f"count(DISTINCT {column})" in sql and f"FROM audit_{table}" in sql]
+    # GX's window, which counts the rows that share a value, is not needed.
+    assert not [sql for sql in sent if "PARTITION BY" in sql and "audit_" in sql]
+
+
+def test_when_values_repeat_gx_counts_the_rows_that_share_them(one_song, sent):
+    put(one_song, TEST_DAY_KEY, event_lines([event(ms(TEST_HOUR, n), "8", itemInSession=n) for n in range(6)]))
+
+    with pytest.raises(GXValidationFailed):
+        run_hour_in_process(
+            TEST_HOUR,
+            before_warehouse_gate=lambda: run_query(one_song, "update audit_songplays set songplay_id = 'one id for two'"
+            " where songplay_id in (select songplay_id from audit_songplays order by start_time limit 2)"),
+        )
+
+    assert rows(
+        one_song,
+        "select success, unexpected_count from validation_results"
+        " where suite = 'songplays' and expectation_type = 'expect_column_values_to_be_unique'",
+    ) == [(False, 2)]
+    assert [sql for sql in sent if "PARTITION BY songplay_id" in sql]

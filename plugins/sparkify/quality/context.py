@@ -57,10 +57,14 @@ def warehouse_url(conn_id: str):
     )
 
 
+# The GX expectations sparkify.quality.expectations replaces by design.
+_OVERRIDDEN = ("unexpected_rows_expectation", "expect_column_values_to_be_unique")
+
+
 class _ExpectedOverwrite(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        return not (message.startswith("Overwriting declaration") and "unexpected_rows_expectation" in message)
+        return not (message.startswith("Overwriting declaration") and any(name in message for name in _OVERRIDDEN))
 
 
 _EXPECTED_OVERWRITE = _ExpectedOverwrite()
@@ -70,7 +74,6 @@ def quiet_gx_logging() -> None:
     """Call before great_expectations is first imported: its import logs hundreds of
     INFO lines ("Skipping registering function") that bury the task log."""
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    # sparkify.quality.expectations replaces GX's class by design.
     logging.getLogger("great_expectations.expectations.registry").addFilter(_EXPECTED_OVERWRITE)
     # The generic SQL data source is deliberate: one gx/ config serves Redshift and PostgreSQL.
     warnings.filterwarnings("ignore", message="You are using a generic SQLDatasource")

@@ -17,6 +17,14 @@ more per check. On the million-event hour the staging suite's two NextSong check
 ``validate_staging`` took 1.54 s instead of 1.69 s (medians of 12 runs, alternated). Any
 other query (joins, windows, a second ``{batch}``) is counted by GX's query. Success, the
 observed value and Data Docs are GX's.
+
+GX's ``expect_column_values_to_be_unique`` counts the rows whose value another row shares
+with a window over the whole column (on the million-event hour 0.36 s of the server's time
+for ``songplay_id``, 0.28 s for ``time.start_time``, each query alone). Here it first asks
+whether any value repeats at all, ``count(column) - count(distinct column)``, which sorts
+the values alone (0.18 and 0.14 s); only when some value does, GX's own queries count and
+list the rows that share one. Either way the result is GX's: no repeat means no row shares
+a value.
 """
 
 from __future__ import annotations
@@ -29,15 +37,23 @@ from great_expectations.core.metric_domain_types import MetricDomainTypes
 from great_expectations.core.metric_function_types import MetricPartialFunctionTypes
 from great_expectations.core.result_format import ResultFormat
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+from great_expectations.expectations import ExpectColumnValuesToBeUnique as GXExpectColumnValuesToBeUnique
 from great_expectations.expectations import UnexpectedRowsExpectation as GXUnexpectedRowsExpectation
+from great_expectations.expectations.metrics.column_aggregate_metric_provider import (
+    ColumnAggregateMetricProvider,
+    column_aggregate_partial,
+)
 from great_expectations.expectations.metrics.metric_provider import metric_partial
 from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
 from great_expectations.expectations.registry import get_metric_kwargs
 from great_expectations.validator.metric_configuration import MetricConfiguration
+from great_expectations.validator.metrics_calculator import MetricsCalculator
 
 ROW_COUNT = "unexpected_rows_query.row_count"
 ROWS = "unexpected_rows_query.table"
 ROWS_WHERE_COUNT = "table.rows_where.count"
+REPEATED_VALUES = "column.repeated_values.count"
+UNIQUE_VALUES = "column_values.unique"
 
 # The whole query is the batch's rows filtered by one condition on each row. A condition
 # with a comment or a statement's end is left to GX's query: inside the bundle's select
@@ -110,3 +126,65 @@ class UnexpectedRowsExpectation(GXUnexpectedRowsExpectation):
         if result_format == ResultFormat.BOOLEAN_ONLY:
             return {"success": count == 0}
         return {"success": count == 0, "result": {"observed_value": count}}
+
+
+class ColumnRepeatedValuesCount(ColumnAggregateMetricProvider):
+    """The non-null values of a column that repeat an earlier one: none when every value is
+    distinct."""
+
+    metric_name = REPEATED_VALUES
+
+    @column_aggregate_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, column, **kwargs):
+        return sa.func.count(column) - sa.func.count(sa.distinct(column))
+
+
+class ExpectColumnValuesToBeUnique(GXExpectColumnValuesToBeUnique):
+    """GX's expectation that a column's values are unique, which counts and lists the rows
+    sharing a value only when some value repeats (see the module docstring)."""
+
+    def get_validation_dependencies(self, execution_engine=None, runtime_configuration: dict | None = None, **kwargs):
+        dependencies = super().get_validation_dependencies(
+            execution_engine=execution_engine, runtime_configuration=runtime_configuration
+        )
+        if not _repeats_first(dependencies, execution_engine):
+            return dependencies
+        for name in _window_metrics(dependencies):
+            dependencies.remove_metric_configuration(name)
+        kwargs = get_metric_kwargs(REPEATED_VALUES, configuration=self.configuration, runtime_configuration=runtime_configuration)
+        dependencies.set_metric_configuration(
+            REPEATED_VALUES,
+            MetricConfiguration(REPEATED_VALUES, kwargs["metric_domain_kwargs"], kwargs["metric_value_kwargs"]),
+        )
+        return dependencies
+
+    def _validate(self, metrics: dict, runtime_configuration: dict | None = None, execution_engine=None) -> dict[str, Any]:
+        if REPEATED_VALUES in metrics:
+            windowed = super().get_validation_dependencies(
+                execution_engine=execution_engine, runtime_configuration=runtime_configuration
+            )
+            wanted = {name: windowed.get_metric_configuration(name) for name in _window_metrics(windowed)}
+            if metrics[REPEATED_VALUES]:
+                # GX's own queries: the rows that share a value, counted and listed.
+                found = MetricsCalculator(execution_engine, show_progress_bars=False).get_metrics(wanted)
+            else:
+                found = {name: 0 if name.endswith(".unexpected_count") else [] for name in wanted}
+            metrics = {**metrics, **found}
+        return super()._validate(metrics, runtime_configuration, execution_engine)
+
+
+def _window_metrics(dependencies) -> list[str]:
+    return [name for name in dependencies.get_metric_names() if name.startswith(f"{UNIQUE_VALUES}.")]
+
+
+def _repeats_first(dependencies, execution_engine) -> bool:
+    """Whether the result needs no more than the count and values of the rows that share a
+    value (the rows themselves, their indexes or GX's query for them are GX's to find)."""
+    result_format = dependencies.result_format
+    return (
+        isinstance(execution_engine, SqlAlchemyExecutionEngine)
+        and result_format.get("result_format") in (ResultFormat.BASIC, ResultFormat.SUMMARY)
+        and not result_format.get("include_unexpected_rows")
+        and not result_format.get("return_unexpected_index_query")
+        and not result_format.get("unexpected_index_column_names")
+    )
