@@ -12,12 +12,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from required import skip_or_fail
 
 
 _ROOT = Path(tempfile.mkdtemp(prefix="sparkify-test-"))
 
-from sparkify.local.airflow_env import airflow_environment  # noqa: E402
-from sparkify.local.stack import LocalStack, free_port  # noqa: E402
+from sparkify_lab.airflow_env import airflow_environment  # noqa: E402
+from sparkify_lab.stack import LocalStack, free_port  # noqa: E402
 
 STACK = LocalStack(root=_ROOT, pg_port=free_port(), s3_port=free_port(), docs_port=free_port())
 STACK.airflow_home.mkdir(parents=True, exist_ok=True)
@@ -53,7 +54,7 @@ def one_song(fresh):
 @pytest.fixture(scope="session")
 def real_data() -> Path:
     if not (SHARED_DATA / "log_data").is_dir():
-        pytest.skip(f"the real Sparkify dataset is not at {SHARED_DATA}")
+        skip_or_fail(f"the real Sparkify dataset is not at {SHARED_DATA}")
     return SHARED_DATA
 
 
@@ -61,7 +62,7 @@ def real_data() -> Path:
 def slack_listener(monkeypatch):
     """A real HTTP listener on 127.0.0.1 standing in for Slack's incoming webhook; the
     connection slack_default points at it. Yields the (path, JSON body) of each POST."""
-    from sparkify.local.slack_standin import SlackStandIn
+    from sparkify_lab.slack_standin import SlackStandIn
 
     with SlackStandIn() as slack:
         monkeypatch.setenv("AIRFLOW_CONN_SLACK_DEFAULT", slack.connection)

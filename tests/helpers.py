@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from sparkify.local import dataset
-from sparkify.local.in_process import HourInProcess, InMemoryTaskInstance
-from sparkify.local.stack import BUCKET, LocalStack
-from sparkify.local.warehouse_admin import drop_all_tables, run_query
 from sparkify.warehouse import schema
+from sparkify_lab import dataset
+from sparkify_lab.in_process import HourInProcess, InMemoryTaskInstance
+from sparkify_lab.stack import BUCKET, LocalStack
+from sparkify_lab.warehouse_admin import drop_all_tables, run_query
 
 HOUR = timedelta(hours=1)
 # The hour most hand-made fixtures use, and its day's log object.

@@ -13,11 +13,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
-log = logging.getLogger(__name__)
+from sparkify import xcom_keys
 
-GATE_OUTCOME_XCOM_KEY = "gate_outcome"
-# A stage step's records read and quarantined, beside its rows staged (its return value).
-STAGE_TALLY_XCOM_KEY = "stage_tally"
+log = logging.getLogger(__name__)
 
 
 def record_success(context) -> None:
@@ -41,7 +39,7 @@ def _write(context, failed: bool) -> None:
     from great_expectations_provider.common.errors import GXValidationFailed
 
     from sparkify import warehouse
-    from sparkify.operators.validate_checkpoint import DATA_DOCS_XCOM_KEY, ValidateCheckpointOperator
+    from sparkify.operators.validate_checkpoint import ValidateCheckpointOperator
 
     ti, task = context["ti"], context["task"]
     window = warehouse.HourWindow.from_context(context)
@@ -60,12 +58,12 @@ def _write(context, failed: bool) -> None:
     }
     steps = [step]
     if isinstance(task, ValidateCheckpointOperator):
-        step["data_docs_url"] = ti.xcom_pull(task_ids=ti.task_id, key=DATA_DOCS_XCOM_KEY)
+        step["data_docs_url"] = ti.xcom_pull(task_ids=ti.task_id, key=xcom_keys.DATA_DOCS_URL)
         if failed:
             blocked = isinstance(context.get("exception"), GXValidationFailed)
             step["outcome"], step["severity"] = ("blocked", "critical") if blocked else ("failed", None)
         else:
-            step["outcome"] = ti.xcom_pull(task_ids=ti.task_id, key=GATE_OUTCOME_XCOM_KEY) or "passed"
+            step["outcome"] = ti.xcom_pull(task_ids=ti.task_id, key=xcom_keys.GATE_OUTCOME) or "passed"
             step["severity"] = "warning" if step["outcome"] == "warning" else None
     elif failed:
         step["outcome"] = "failed"
@@ -73,7 +71,7 @@ def _write(context, failed: bool) -> None:
         value = ti.xcom_pull(task_ids=ti.task_id)
         if isinstance(value, int):
             step["rows_affected"] = value
-            tally = ti.xcom_pull(task_ids=ti.task_id, key=STAGE_TALLY_XCOM_KEY) or {}
+            tally = ti.xcom_pull(task_ids=ti.task_id, key=xcom_keys.STAGE_TALLY) or {}
             steps += [
                 {**step, "step": f"{ti.task_id}.{what}", "rows_affected": count, "seconds": None}
                 for what, count in tally.items()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from required import skip_or_fail
 
 
 @pytest.fixture(scope="session")
@@ -13,7 +14,7 @@ def browser():
     driver_path = shutil.which("chromedriver")
     chromium = shutil.which("chromium")
     if not driver_path or not chromium:
-        pytest.skip("Debian's chromium and chromium-driver are not installed (./sparkify test installs them as root)")
+        skip_or_fail("Debian's chromium and chromium-driver are not installed (./sparkify test installs them as root)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

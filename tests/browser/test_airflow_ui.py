@@ -15,9 +15,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from sparkify.local import runner
-from sparkify.local.airflow_services import AirflowServices
-from sparkify.local.stack import free_port
+from sparkify_lab import runner
+from sparkify_lab.airflow_services import AirflowServices
+from sparkify_lab.stack import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.browser]
 

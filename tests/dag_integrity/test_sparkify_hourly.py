@@ -115,7 +115,7 @@ def test_scheduled_run_covers_one_whole_hour(dag, timetable):
 
 
 def test_manual_run_for_an_hour_end_covers_that_hour(timetable):
-    from sparkify.local.runner import HOUR
+    from sparkify_lab.runner import HOUR
 
     import pendulum
 

@@ -5,7 +5,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sparkify import datagen
+from sparkify_lab import datagen
 
 HOUR = datetime(2018, 11, 20, 10, tzinfo=timezone.utc)
 NEXT_HOUR = HOUR + timedelta(hours=1)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from helpers import HOUR, TEST_HOUR, clean, rows, run_hour_in_process, warehouse, without_song_stager
 
-from sparkify import datagen
-from sparkify.local import backfill, dataset, runner
+from sparkify_lab import datagen
+from sparkify_lab import backfill, dataset, runner
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 

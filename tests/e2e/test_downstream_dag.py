@@ -26,10 +26,10 @@ from helpers import (
     song,
 )
 
-from sparkify.local import runner
-from sparkify.local.airflow_services import AirflowServices
-from sparkify.local.stack import free_port
 from sparkify.warehouse.schema import STAR_TABLES
+from sparkify_lab import runner
+from sparkify_lab.airflow_services import AirflowServices
+from sparkify_lab.stack import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 

@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from helpers import clean, utc
 
-from sparkify.local import runner
+from sparkify_lab import runner
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 

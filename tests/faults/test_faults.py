@@ -33,10 +33,10 @@ from helpers import (
     without_song_stager,
 )
 
-from sparkify.local import dataset
-from sparkify.local.in_process import HourInProcess
-from sparkify.local.warehouse_admin import connect
 from sparkify.warehouse import schema
+from sparkify_lab import dataset
+from sparkify_lab.in_process import HourInProcess
+from sparkify_lab.warehouse_admin import connect
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +68,7 @@ def put_input(stack, version: str = "a") -> None:
 def in_subprocess(hour: datetime, *task_ids: str) -> subprocess.Popen:
     """The hourly DAG's tasks for ``hour`` (all of them when none is named) in a new process."""
     code = (
-        "import sys; from datetime import datetime; from sparkify.local.in_process import HourInProcess\n"
+        "import sys; from datetime import datetime; from sparkify_lab.in_process import HourInProcess\n"
         "hour = HourInProcess(datetime.fromisoformat(sys.argv[1]))\n"
         "tasks = sys.argv[2:]\n"
         "[hour.run_task(t) for t in tasks] if tasks else hour.run_all()\n"

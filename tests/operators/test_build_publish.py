@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from helpers import clean, context_for, event, event_lines, ms, put, put_songs, rows, snapshot, song, utc
 
-from sparkify.local.in_process import outlet_events
-from sparkify.local.stack import BUCKET
 from sparkify.operators import BuildAuditOperator, PublishOperator, StageEventsOperator
 from sparkify.warehouse.base import HourNotBuiltError
 from sparkify.warehouse.schema import STAR_TABLES
+from sparkify_lab.in_process import outlet_events
+from sparkify_lab.stack import BUCKET
 
 pytestmark = pytest.mark.integration
 
@@ -149,7 +149,7 @@ def test_publish_refuses_an_hour_that_was_not_built_again(stack, level_change):
 
 
 def test_a_rerun_whose_log_object_vanished_leaves_the_published_hour_alone(stack, level_change):
-    from sparkify.local import dataset
+    from sparkify_lab import dataset
 
     build_and_publish(H10)
     published = {t: snapshot(stack, t) for t in STAR_TABLES}

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, run_hour_in_process
 
-from sparkify.local import dataset
-from sparkify.local.stack import BUCKET
+from sparkify_lab import dataset
+from sparkify_lab.stack import BUCKET
 
 pytestmark = pytest.mark.integration
 

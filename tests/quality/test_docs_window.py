@@ -14,8 +14,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, rows, run_hour_in_process
 
-from sparkify.cli.__main__ import main
 from sparkify.quality.data_docs import archive_folder
+from sparkify_lab.cli import main
 
 pytestmark = pytest.mark.integration
 

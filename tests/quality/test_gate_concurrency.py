@@ -20,10 +20,10 @@ from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, put_so
 from great_expectations.execution_engine.execution_engine import MetricComputationConfiguration
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
-from sparkify.local.warehouse_admin import run_query
 from sparkify.quality.context import GX_DIR, open_context
 from sparkify.quality.expectations import row_condition
 from sparkify.quality.hour_assets import QUERIES_AT_ONCE, ConcurrentQueriesEngine, MetricsInFlight
+from sparkify_lab.warehouse_admin import run_query
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, rows, 
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.engine import Engine
 
-from sparkify.local.in_process import HourInProcess
+from sparkify_lab.in_process import HourInProcess
 
 pytestmark = pytest.mark.integration
 

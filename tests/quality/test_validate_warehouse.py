@@ -21,7 +21,7 @@ from helpers import (
     song,
 )
 
-from sparkify.local.warehouse_admin import fingerprints, run_query
+from sparkify_lab.warehouse_admin import fingerprints, run_query
 
 pytestmark = pytest.mark.integration
 

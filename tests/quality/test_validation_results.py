@@ -11,7 +11,7 @@ import pytest
 from great_expectations_provider.common.errors import GXValidationFailed
 from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, rows
 
-from sparkify.local.in_process import HourInProcess
+from sparkify_lab.in_process import HourInProcess
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from urllib.request import urlopen
 import pytest
 from helpers import TEST_DAY_KEY, TEST_HOUR, event, event_lines, ms, put, rows, run_hour_in_process
 
-from sparkify.local.warehouse_admin import run_query
+from sparkify_lab.warehouse_admin import run_query
 
 pytestmark = pytest.mark.integration
 

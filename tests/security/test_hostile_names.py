@@ -8,9 +8,9 @@ import pytest
 from helpers import TEST_HOUR, context_for, rows
 
 from sparkify import warehouse
-from sparkify.local.stack import BUCKET
 from sparkify.operators import StageEventsOperator, ValidateCheckpointOperator
 from sparkify.warehouse import schema
+from sparkify_lab.stack import BUCKET
 
 HOSTILE = "events; DROP TABLE users"
 

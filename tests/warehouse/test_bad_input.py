@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -19,9 +20,9 @@ from airflow.sdk.exceptions import AirflowFailException
 from great_expectations_provider.common.errors import GXValidationFailed
 from helpers import HOUR, TEST_HOUR, context_for, event, ms, put, put_songs, rows, run_hour_in_process, song
 
-from sparkify.local.in_process import HourInProcess
-from sparkify.local.stack import BUCKET, free_port, wait_for_port
 from sparkify.operators import CreateTablesOperator, StageEventsOperator, StageSongsOperator
+from sparkify_lab.in_process import HourInProcess
+from sparkify_lab.stack import BUCKET, free_port, wait_for_port
 
 pytestmark = pytest.mark.integration
 
@@ -222,7 +223,7 @@ def test_an_event_without_ts_is_quarantined_as_unplaceable(fresh):
     ]
 
 
-def test_other_missing_fields_are_staged_as_null_for_the_gate_to_judge(fresh):
+def test_other_missing_fields_are_staged_as_null_for_the_gate_to_judge(fresh, capsys):
     no_user = {k: v for k, v in event(ms(H, 50), "7", itemInSession=50).items() if k != "userId"}
     put(fresh, DAY_KEY, "\n".join(lines([*good_events(), no_user])))
 
@@ -230,8 +231,11 @@ def test_other_missing_fields_are_staged_as_null_for_the_gate_to_judge(fresh):
 
     assert outcome.staged == 31 and outcome.quarantine == []
     assert rows(fresh, "select user_id is null from staging_events where item_in_session = 50") == [(True,)]
-    with pytest.raises(GXValidationFailed):  # "Every NextSong event names its user"
+    capsys.readouterr()
+    with pytest.raises(GXValidationFailed):
         HourInProcess(H).run_task("validate_staging")
+    failed = re.findall(r"FAILED (\[\w+\] \w+ \(.*?\)): unexpected (\d+)", capsys.readouterr().out)
+    assert failed == [("[critical] unexpected_rows_expectation (Every NextSong event names its user (userId is not empty))", "1")]
 
 
 def test_unknown_fields_are_staged_and_reported_as_schema_drift(fresh, capsys):

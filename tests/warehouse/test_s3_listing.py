@@ -9,8 +9,8 @@ import pytest
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
 from sparkify import s3_listing
-from sparkify.local import dataset
-from sparkify.local.stack import BUCKET
+from sparkify_lab import dataset
+from sparkify_lab.stack import BUCKET
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import botocore.exceptions
 import pytest
 
-from sparkify.local import dataset
-from sparkify.local.stack import BUCKET
+from sparkify_lab import dataset
+from sparkify_lab.stack import BUCKET
 
 pytestmark = pytest.mark.integration
 

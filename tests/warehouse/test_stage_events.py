@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from helpers import HOUR, clean, context_for, put, rows, snapshot, utc
 
-from sparkify.local.contract import hour_events, ts_to_timestamp
-from sparkify.local.stack import BUCKET
 from sparkify.operators import StageEventsOperator
+from sparkify_lab.contract import hour_events, ts_to_timestamp
+from sparkify_lab.stack import BUCKET
 
 pytestmark = pytest.mark.integration
 
@@ -74,14 +76,14 @@ def test_each_staged_event_names_its_file_and_line(stack, day_file):
     stage(hour)
     lines = (day_file / DAY_KEY).read_text().split("\n")
 
-    for key, line_no, ts, session_id, item in rows(
-        stack, "select source_key, source_line, ts, session_id, item_in_session from staging_events"
-    ):
-        import json
+    staged = rows(stack, "select source_key, source_line, ts, session_id, item_in_session from staging_events")
 
+    assert len(staged) == len(hour_events(day_file, hour)) > 0
+    named = []
+    for key, line_no, ts, session_id, item in staged:
         event = json.loads(lines[line_no - 1])
-        assert key == DAY_KEY
-        assert (ts_to_timestamp(event["ts"]), event["sessionId"], event["itemInSession"]) == (ts, session_id, item)
+        named.append((key, ts_to_timestamp(event["ts"]), event["sessionId"], event["itemInSession"]))
+    assert named == [(DAY_KEY, ts, session_id, item) for _, _, ts, session_id, item in staged]
 
 
 def test_an_hour_whose_day_file_is_missing_stages_nothing_and_succeeds(stack):

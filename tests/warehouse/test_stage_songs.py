@@ -7,9 +7,9 @@ import time
 import pytest
 from helpers import clean, context_for, put_songs, rows, song, utc
 
-from sparkify.local import dataset
-from sparkify.local.stack import BUCKET, SONG_QUEUE
 from sparkify.operators import StageSongsOperator
+from sparkify_lab import dataset
+from sparkify_lab.stack import BUCKET, SONG_QUEUE
 
 pytestmark = pytest.mark.integration
 

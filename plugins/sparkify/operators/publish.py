@@ -35,12 +35,12 @@ class PublishOperator(BaseOperator):
     def execute(self, context) -> dict[str, int]:
         from sparkify import warehouse
         from sparkify.assets import published_table
-        from sparkify.operators.validate_checkpoint import DATA_DOCS_PAGES_XCOM_KEY
+        from sparkify import xcom_keys
 
         window = warehouse.HourWindow.from_context(context)
         # Everything that can fail goes before the commit: a retry after it would find
         # the audit rows gone.
-        pages = context["ti"].xcom_pull(task_ids=self.gate_task_ids, key=DATA_DOCS_PAGES_XCOM_KEY) if self.gate_task_ids else []
+        pages = context["ti"].xcom_pull(task_ids=self.gate_task_ids, key=xcom_keys.DATA_DOCS_PAGES) if self.gate_task_ids else []
         data_docs = {suite: url for gate_pages in pages or [] for suite, url in (gate_pages or {}).items()}
         published = warehouse.for_connection(self.warehouse_conn_id).publish(window)
         self.log.info(

@@ -48,7 +48,7 @@ class StageEventsOperator(BaseOperator):
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
         from sparkify import warehouse
-        from sparkify.run_history import STAGE_TALLY_XCOM_KEY
+        from sparkify import xcom_keys
         from sparkify.s3_listing import list_etags, source_errors
 
         window = warehouse.HourWindow.from_context(context)
@@ -70,7 +70,7 @@ class StageEventsOperator(BaseOperator):
             result.quarantined,
             result.other_hours,
         )
-        context["ti"].xcom_push(key=STAGE_TALLY_XCOM_KEY, value={"read": result.records, "quarantined": result.quarantined})
+        context["ti"].xcom_push(key=xcom_keys.STAGE_TALLY, value={"read": result.records, "quarantined": result.quarantined})
         if result.quarantined:
             self.log.warning(
                 "%d records quarantined (table quarantine has each with its reason); the worst object's first: %s", result.quarantined, result.worst

@@ -54,7 +54,7 @@ class StageSongsOperator(BaseOperator):
         from airflow.providers.amazon.aws.hooks.sqs import SqsHook
 
         from sparkify import warehouse
-        from sparkify.run_history import STAGE_TALLY_XCOM_KEY
+        from sparkify import xcom_keys
         from sparkify.s3_listing import Notifications, ObjectCreatedQueue, list_etags, source_errors
 
         s3 = S3Hook(aws_conn_id=self.aws_conn_id)
@@ -85,7 +85,7 @@ class StageSongsOperator(BaseOperator):
             result.objects,
             result.rows,
         )
-        context["ti"].xcom_push(key=STAGE_TALLY_XCOM_KEY, value={"read": result.records, "quarantined": result.quarantined})
+        context["ti"].xcom_push(key=xcom_keys.STAGE_TALLY, value={"read": result.records, "quarantined": result.quarantined})
         if result.quarantined:
             self.log.warning("%d song objects quarantined (table quarantine, stage 'songs')", result.quarantined)
         return result.objects

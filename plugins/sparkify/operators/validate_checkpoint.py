@@ -7,13 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from airflow.sdk import BaseOperatorLink
 from great_expectations_provider.operators.validate_checkpoint import GXValidateCheckpointOperator
 
+from sparkify import xcom_keys
 from sparkify.quality.docs_window import WindowChanges
-from sparkify.run_history import GATE_OUTCOME_XCOM_KEY
-
-
-DATA_DOCS_XCOM_KEY = "data_docs_url"
-# suite -> its validation's Data Docs page, for each suite a gate validated.
-DATA_DOCS_PAGES_XCOM_KEY = "data_docs_pages"
 
 
 class DataDocsLink(BaseOperatorLink):
@@ -151,7 +146,7 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         self.gx_run_id = run_identifier(context["run_id"], window.start)
         self._checkpoints = self._hour_checkpoints(window)
         if not self._checkpoints:
-            context["ti"].xcom_push(key=GATE_OUTCOME_XCOM_KEY, value="skipped")
+            context["ti"].xcom_push(key=xcom_keys.GATE_OUTCOME, value="skipped")
             # An earlier gate may have validated the hour (events without plays leave
             # nothing here) and left the page to this one.
             if self.last_gate and warehouse.for_connection(self.warehouse_conn_id).hour_has_rows("validation_results", window):
@@ -183,14 +178,14 @@ class ValidateCheckpointOperator(GXValidateCheckpointOperator):
         if failure is not None and worst == "critical":
             self._push_pages(context)
             raise failure
-        context["ti"].xcom_push(key=GATE_OUTCOME_XCOM_KEY, value="warning" if worst else "passed")
+        context["ti"].xcom_push(key=xcom_keys.GATE_OUTCOME, value="warning" if worst else "passed")
         self._push_pages(context)
 
     def _push_pages(self, context) -> None:
         # The run history links the gate's page; publish attaches every suite's page to
         # the asset events it emits.
-        context["ti"].xcom_push(key=DATA_DOCS_XCOM_KEY, value=self.data_docs_url)
-        context["ti"].xcom_push(key=DATA_DOCS_PAGES_XCOM_KEY, value=dict(self._report_pages))
+        context["ti"].xcom_push(key=xcom_keys.DATA_DOCS_URL, value=self.data_docs_url)
+        context["ti"].xcom_push(key=xcom_keys.DATA_DOCS_PAGES, value=dict(self._report_pages))
 
     def _report(self, window) -> str | None:
         """Logs each failed expectation and the Data Docs pages, moves the alerts;

@@ -26,6 +26,8 @@ S3_BUILD_DIR = Path("uncommitted/data_docs/s3_site_build")
 
 
 DEFAULT_DAYS = 14
+# The GX store of results older than the live hours (sparkify.quality.docs_window).
+ARCHIVE_STORE = "archived_validation_results_store"
 # Where the archived pages are published, under the site's address.
 ARCHIVE_PATH = "archive/"
 # GX's page views, keeping their compiled templates between runs (sparkify.quality.docs_views).
@@ -118,8 +120,6 @@ class DataDocsSite:
 
     def gx_archive_site_config(self, gx_dir: Path) -> dict:
         """The site section that old hours' pages are rendered into, from the archive store."""
-        from sparkify.quality.docs_window import ARCHIVE_STORE
-
         return {
             **self._site_config(self.archive_dir(gx_dir), self.archive_public_base),
             "site_section_builders": {

@@ -28,13 +28,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sparkify.quality.data_docs import ARCHIVE_PATH
+from sparkify.quality.data_docs import ARCHIVE_PATH, ARCHIVE_STORE
 
 # How GX's results store names a run's folder (RunIdentifier.to_tuple).
 RUN_TIME_FORMAT = "%Y%m%dT%H%M%S.%fZ"
 # Hours of results GX's own site (its index) keeps: every update costs more with each.
 LIVE_HOURS = 6
-ARCHIVE_STORE = "archived_validation_results_store"
 ARCHIVE_SITE = "archive_site"
 
 

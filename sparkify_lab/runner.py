@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sparkify.local.airflow_env import airflow_environment
-from sparkify.local.stack import LocalStack
+from sparkify_lab.airflow_env import airflow_environment
+from sparkify_lab.stack import LocalStack
 
 DAG_ID = "sparkify_hourly"
 HOUR = timedelta(hours=1)
@@ -54,7 +54,7 @@ def metadata_rows(stack: LocalStack, sql: str, params: tuple = ()) -> list[tuple
     """Rows of a query on the local Airflow metadata database (``%s`` placeholders)."""
     import psycopg2
 
-    from sparkify.local.stack import METADATA_DATABASE, PG_USER
+    from sparkify_lab.stack import METADATA_DATABASE, PG_USER
 
     db = psycopg2.connect(host="127.0.0.1", port=stack.pg_port, user=PG_USER, dbname=METADATA_DATABASE)
     try:

@@ -8,7 +8,7 @@ same packages installed from the npm registry (``data_docs_assets/package.json``
 
 Pages under ``/archive/`` come from the folder beside DIRECTORY, ``DIRECTORY_archive``.
 
-``python -m sparkify.local.data_docs_server DIRECTORY PORT``
+``python -m sparkify_lab.data_docs_server DIRECTORY PORT``
 """
 
 from __future__ import annotations

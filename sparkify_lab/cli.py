@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
-from sparkify.local.airflow_env import PROJECT_ROOT, airflow_environment
-from sparkify.local.backfill import MAX_ACTIVE_RUNS
-from sparkify.local.stack import LocalStack, StackError
+from sparkify_lab.airflow_env import PROJECT_ROOT, airflow_environment
+from sparkify_lab.backfill import MAX_ACTIVE_RUNS
+from sparkify_lab.stack import LocalStack, StackError
 
 DEFAULT_START = "2018-11-15T10"
 DEFAULT_END = "2018-11-15T13"
@@ -48,8 +49,8 @@ def cmd_status(args) -> int:
 
 
 def cmd_reset(args) -> int:
-    from sparkify.local.dataset import empty_bucket
-    from sparkify.local.warehouse_admin import drop_all_tables
+    from sparkify_lab.dataset import empty_bucket
+    from sparkify_lab.warehouse_admin import drop_all_tables
 
     stack = project_stack()
     stack.up()
@@ -61,7 +62,7 @@ def cmd_reset(args) -> int:
 
 
 def cmd_sql(args) -> int:
-    from sparkify.local.warehouse_admin import run_query
+    from sparkify_lab.warehouse_admin import run_query
 
     columns, rows = run_query(project_stack(), args.query)
     if columns:
@@ -72,12 +73,42 @@ def cmd_sql(args) -> int:
 
 
 def cmd_airflow(rest: list[str]) -> int:
-    from sparkify.local.runner import AIRFLOW
+    from sparkify_lab.runner import AIRFLOW
 
     return subprocess.call([AIRFLOW, *rest], env=airflow_environment(project_stack()))
 
 
+def selects_browser_tests(pytest_args: list[str]) -> bool:
+    """Whether pytest, given ``pytest_args``, would run a test of tests/browser/."""
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", *pytest_args], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
+    return any(line.startswith("tests/browser/") for line in collected.stdout.splitlines())
+
+
+def has_chromium() -> bool:
+    return bool(shutil.which("chromedriver") and shutil.which("chromium"))
+
+
+def install_chromium() -> None:
+    """Debian's headless Chromium and its driver for the browser tests, installed as root."""
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        print("sparkify: chromium and chromium-driver are missing (as root: apt-get install chromium chromium-driver)", file=sys.stderr)
+        return
+    print("sparkify: installing Debian's chromium and chromium-driver for the browser tests (once) ...", file=sys.stderr)
+    subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=sys.stderr)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"],
+        check=True,
+        stdout=sys.stderr,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+
+
 def cmd_test(rest: list[str]) -> int:
+    # Collecting costs seconds: asked only on a machine without Chromium.
+    if not has_chromium() and selects_browser_tests(rest):
+        install_chromium()
     return subprocess.call([sys.executable, "-m", "pytest", *rest], cwd=PROJECT_ROOT)
 
 
@@ -86,7 +117,7 @@ PASSTHROUGH = {"airflow": cmd_airflow, "test": cmd_test}
 
 
 def synthetic_dataset(stack: LocalStack, start: datetime, end: datetime) -> Path:
-    from sparkify import datagen
+    from sparkify_lab import datagen
 
     out = stack.root / "synthetic" / f"seed{SYNTHETIC_SEED}-{start:%Y%m%d%H}-{end:%Y%m%d%H}"
     if not (out / "log_json_path.json").exists():
@@ -95,7 +126,7 @@ def synthetic_dataset(stack: LocalStack, start: datetime, end: datetime) -> Path
 
 
 def cmd_demo(args) -> int:
-    from sparkify.local import dataset, runner, summary
+    from sparkify_lab import dataset, runner, summary
 
     began = time.monotonic()
     start, end = runner.parse_hour(args.start), runner.parse_hour(args.end)
@@ -123,7 +154,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_backfill(args) -> int:
-    from sparkify.local import backfill, dataset, runner
+    from sparkify_lab import backfill, dataset, runner
 
     start, end = runner.parse_hour(args.start), runner.parse_hour(args.end)
     if end <= start:
@@ -141,8 +172,8 @@ def cmd_backfill(args) -> int:
 
 def cmd_runs(args) -> int:
     from sparkify import sql_files
-    from sparkify.local.summary import text_table
-    from sparkify.local.warehouse_admin import run_query
+    from sparkify_lab.summary import text_table
+    from sparkify_lab.warehouse_admin import run_query
 
     columns, rows = run_query(project_stack(), sql_files.read("history/last_runs.sql"), {"limit": args.last})
     shown_columns = {
@@ -186,8 +217,8 @@ def _warehouse_of(stack: LocalStack):
 
 
 def cmd_quality(args) -> int:
-    from sparkify.local import runner
-    from sparkify.local.summary import quality_grid
+    from sparkify_lab import runner
+    from sparkify_lab.summary import quality_grid
     from sparkify.quality.overview import Overview
 
     stack = project_stack()
@@ -207,7 +238,7 @@ def cmd_quality(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from sparkify.local import runner
+    from sparkify_lab import runner
     from sparkify.quality.context import GX_DIR, open_context, results_dirs
     from sparkify.quality.data_docs import DataDocsSite
     from sparkify.quality.docs_window import render_archived
@@ -225,7 +256,7 @@ def cmd_docs(args) -> int:
 
 
 def cmd_ui(args) -> int:
-    from sparkify.local.airflow_services import AirflowServices
+    from sparkify_lab.airflow_services import AirflowServices
 
     stack = project_stack()
     stack.up()
@@ -240,7 +271,7 @@ def cmd_ui(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from sparkify.local import bench
+    from sparkify_lab import bench
 
     if args.hours < 2:
         print(f"--hours {args.hours}: the history figure compares the last runs with the first, so it takes at least 2", file=sys.stderr)
@@ -250,7 +281,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_bad_hour(args) -> int:
-    from sparkify.local import bad_hour, runner
+    from sparkify_lab import bad_hour, runner
 
     stack = project_stack()
     stack.up()

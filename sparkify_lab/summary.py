@@ -7,10 +7,10 @@ from datetime import datetime
 from pathlib import Path
 
 from sparkify import sql_files
-from sparkify.local.runner import HourOutcome
-from sparkify.local.stack import LocalStack
-from sparkify.local.warehouse_admin import run_query
 from sparkify.warehouse import schema
+from sparkify_lab.runner import HourOutcome
+from sparkify_lab.stack import LocalStack
+from sparkify_lab.warehouse_admin import run_query
 
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sparkify.local.stack import DATABASE, PG_USER, LocalStack
 from sparkify import sql_files
+from sparkify_lab.stack import DATABASE, PG_USER, LocalStack
 
 
 def connect(stack: LocalStack):

@@ -11,9 +11,9 @@ import json
 import os
 from pathlib import Path
 
-from sparkify.local.stack import BUCKET, DATABASE, PG_USER, REGION, SONG_QUEUE, LocalStack
+from sparkify_lab.stack import BUCKET, DATABASE, PG_USER, REGION, SONG_QUEUE, LocalStack
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 WAREHOUSE_CONN_ID = "sparkify_warehouse"
 AWS_CONN_ID = "aws_default"
@@ -59,7 +59,7 @@ def airflow_environment(stack: LocalStack, base: dict[str, str] | None = None) -
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",  # pragma: allowlist secret (moto's stand-in, not a credential)
             "AWS_DEFAULT_REGION": REGION,
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT / "plugins"), env.get("PYTHONPATH")])),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT / "plugins"), str(PROJECT_ROOT), env.get("PYTHONPATH")])),
             "XDG_RUNTIME_DIR": str(stack.run_dir),
             "NO_PROXY": "127.0.0.1,localhost",
         }

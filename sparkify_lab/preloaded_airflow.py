@@ -1,5 +1,5 @@
 """The Airflow CLI with the libraries of the hourly DAG's tasks already imported, for
-the scheduler that runs them: ``python -m sparkify.local.preloaded_airflow scheduler``.
+the scheduler that runs them: ``python -m sparkify_lab.preloaded_airflow scheduler``.
 
 LocalExecutor forks its workers from the scheduler and each task from a worker, so
 what the scheduler imported before it started, every task has for free. Importing

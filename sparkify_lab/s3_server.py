@@ -25,7 +25,7 @@ GET.
 One difference from ``moto.server``: an S3 metadata key written with an underscore comes
 back dashed (werkzeug's handler in moto keeps its spelling); the pipeline writes none.
 
-Run as ``python -m sparkify.local.s3_server PORT``; it listens on 127.0.0.1 only.
+Run as ``python -m sparkify_lab.s3_server PORT``; it listens on 127.0.0.1 only.
 """
 
 from __future__ import annotations

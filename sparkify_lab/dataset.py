@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sparkify.local.stack import BUCKET, REGION, SONG_QUEUE, LocalStack
+from sparkify_lab.stack import BUCKET, REGION, SONG_QUEUE, LocalStack
 
 UPLOAD_WORKERS = 32
 LAYOUT = ("song_data", "log_data", "log_json_path.json")

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sparkify.local import dataset, runner
-from sparkify.local.slack_standin import SlackStandIn
-from sparkify.local.stack import BUCKET, LocalStack
-from sparkify.local.warehouse_admin import fingerprints
+from sparkify_lab import dataset, runner
+from sparkify_lab.slack_standin import SlackStandIn
+from sparkify_lab.stack import BUCKET, LocalStack
+from sparkify_lab.warehouse_admin import fingerprints
 
 
 @dataclass

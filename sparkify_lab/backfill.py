@@ -18,10 +18,10 @@ from datetime import datetime
 from typing import TextIO
 
 from sparkify import sql_files
-from sparkify.local import runner
-from sparkify.local.airflow_services import AirflowServices
-from sparkify.local.stack import LocalStack, free_port
-from sparkify.local.warehouse_admin import run_query
+from sparkify_lab import runner
+from sparkify_lab.airflow_services import AirflowServices
+from sparkify_lab.stack import LocalStack, free_port
+from sparkify_lab.warehouse_admin import run_query
 
 FINISHED = ("success", "failed")
 # Hours run at once: on two cores, the runs' tasks then keep both busy (a task waits on

@@ -252,7 +252,7 @@ class LocalStack:
         return self._pid("s3")
 
     def start_s3(self) -> None:
-        self._start_server("s3", "moto S3 server", self.s3_port, "-m", "sparkify.local.s3_server", str(self.s3_port))
+        self._start_server("s3", "moto S3 server", self.s3_port, "-m", "sparkify_lab.s3_server", str(self.s3_port))
 
     def docs_running(self) -> bool:
         return self._server_running("docs", self.docs_port)
@@ -263,7 +263,7 @@ class LocalStack:
             "docs",
             "Data Docs web server",
             self.docs_port,
-            *("-m", "sparkify.local.data_docs_server", str(self.data_docs_dir), str(self.docs_port)),
+            *("-m", "sparkify_lab.data_docs_server", str(self.data_docs_dir), str(self.docs_port)),
         )
 
     # --- the whole stack -----------------------------------------------------------------

@@ -13,14 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sparkify.local.airflow_env import airflow_environment
-from sparkify.local.runner import AIRFLOW, ensure_metadata_db
-from sparkify.local.stack import LocalStack
+from sparkify_lab.airflow_env import airflow_environment
+from sparkify_lab.runner import AIRFLOW, ensure_metadata_db
+from sparkify_lab.stack import LocalStack
 
 COMMANDS = {
     "api-server": [AIRFLOW, "api-server"],
-    # Its LocalExecutor forks the tasks: see sparkify.local.preloaded_airflow.
-    "scheduler": [sys.executable, "-m", "sparkify.local.preloaded_airflow", "scheduler", "--skip-serve-logs"],
+    # Its LocalExecutor forks the tasks: see sparkify_lab.preloaded_airflow.
+    "scheduler": [sys.executable, "-m", "sparkify_lab.preloaded_airflow", "scheduler", "--skip-serve-logs"],
     "dag-processor": [AIRFLOW, "dag-processor"],
 }
 

@@ -84,6 +84,15 @@ def expected_time(events: list[dict]) -> set[tuple]:
     return rows
 
 
+def expected_songs(catalogue: list[dict]) -> dict[str, tuple]:
+    """song_id -> (title, artist_id, year, duration): of the objects carrying one song_id,
+    the one with the smallest artist_id, then title."""
+    out: dict[str, tuple] = {}
+    for song in sorted(catalogue, key=lambda s: (s["song_id"], s["artist_id"], _text(s["title"]))):
+        out.setdefault(song["song_id"], (_text(song["title"]), song["artist_id"], song["year"], song["duration"]))
+    return out
+
+
 def expected_artists(catalogue: list[dict]) -> dict[str, tuple]:
     """artist_id -> (name, location, latitude, longitude): the name most of its songs carry,
     ties broken by the smallest song_id, and that song's location and coordinates."""

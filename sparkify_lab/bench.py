@@ -2,7 +2,7 @@
 with, measured in the same run, on a private embedded stack (its own folder and
 loopback ports, removed afterwards), so the demo's warehouse is never touched.
 
-One synthetic hour of N events (``sparkify.datagen``, seeded: the real logs' page,
+One synthetic hour of N events (``sparkify_lab.datagen``, seeded: the real logs' page,
 level, session and user-agent mix) goes to the local bucket with the real dataset beside
 the project, whose catalogue its plays draw from, or else with a synthetic catalogue of
 M song objects; then the hourly DAG's own tasks run for that hour, each timed:
@@ -47,7 +47,7 @@ from typing import Any
 import psutil
 
 from sparkify import sql_files
-from sparkify.local.stack import LocalStack, free_port
+from sparkify_lab.stack import LocalStack, free_port
 
 BENCH_HOUR = datetime(2018, 11, 20, 10, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
@@ -66,7 +66,7 @@ PAIRED_RUNS = 5
 # Two hours of the real data: the first run of a metadata database pays once for what
 # every later run finds done, so the second is the one measured.
 REAL_HOURS = (datetime(2018, 11, 15, 16, tzinfo=timezone.utc), datetime(2018, 11, 15, 17, tzinfo=timezone.utc))
-REAL_DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "sparkify"
+REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sparkify"
 
 
 def private_stack() -> LocalStack:
@@ -109,8 +109,8 @@ def _timed(action) -> float:
 _STAGE_IN_CHILD = """
 import json, sys, time
 from datetime import datetime
-from sparkify.local.bench import busy_cpu_seconds
-from sparkify.local.in_process import HourInProcess
+from sparkify_lab.bench import busy_cpu_seconds
+from sparkify_lab.in_process import HourInProcess
 
 def status_kb(field):
     return int(next(line for line in open("/proc/self/status") if line.startswith(field)).split()[1])
@@ -147,7 +147,7 @@ def write_dirty_pages(stack: LocalStack) -> None:
     """Before a timed load: the pages the steps before it changed go to disk, the server's
     (a checkpoint) and then the machine's, so no load pays for writing another's (staging
     the hour or its raw COPY writes about a gigabyte)."""
-    from sparkify.local.warehouse_admin import run_query
+    from sparkify_lab.warehouse_admin import run_query
 
     run_query(stack, sql_files.read("bench/write_dirty_pages.sql"))
     os.sync()
@@ -155,7 +155,7 @@ def write_dirty_pages(stack: LocalStack) -> None:
 
 def vacuum(stack: LocalStack, sql_file: str) -> None:
     """Runs ``sql/<sql_file>``, a VACUUM (which runs outside a transaction)."""
-    from sparkify.local.warehouse_admin import connect
+    from sparkify_lab.warehouse_admin import connect
 
     conn = connect(stack)
     try:
@@ -179,7 +179,7 @@ def own_cpu_seconds() -> float:
 
 def export_staged_hour(stack: LocalStack, csv_file) -> None:
     """The staged hour's rows written to ``csv_file``: the baselines' input."""
-    from sparkify.local.warehouse_admin import connect
+    from sparkify_lab.warehouse_admin import connect
 
     conn = connect(stack)
     try:
@@ -193,7 +193,7 @@ def raw_copy(stack: LocalStack, csv_file) -> dict:
     """``COPY ... FROM STDIN`` of ``csv_file`` into a plain table shaped like
     staging_events: its rows, seconds and the processor seconds the rest of the machine
     (the server mostly) spent meanwhile."""
-    from sparkify.local.warehouse_admin import connect
+    from sparkify_lab.warehouse_admin import connect
 
     conn = connect(stack)
     try:
@@ -218,7 +218,7 @@ def raw_copy(stack: LocalStack, csv_file) -> dict:
 
 def row_by_row_insert(stack: LocalStack, csv_file) -> tuple[int, float]:
     """One INSERT per row for at most ``INSERT_SAMPLE`` rows of ``csv_file``: rows, seconds."""
-    from sparkify.local.warehouse_admin import connect
+    from sparkify_lab.warehouse_admin import connect
 
     conn = connect(stack)
     try:
@@ -280,7 +280,7 @@ def hour_rounds(stack: LocalStack, hour) -> list[dict[str, dict[str, float]]]:
     of the same minutes (seven runs of one hour: publish 9.9 to 17.1 s,
     validate_warehouse 2.7 to 5.0 s), as staging's did; the figures are each task's
     median."""
-    from sparkify.local.warehouse_admin import run_query
+    from sparkify_lab.warehouse_admin import run_query
 
     [(published_rows,)] = run_query(stack, sql_files.read("bench/count_published_rows.sql"))[1]
     if published_rows:
@@ -296,7 +296,7 @@ def hour_rounds(stack: LocalStack, hour) -> list[dict[str, dict[str, float]]]:
 
 def generate_hour(folder: Path, events: int, songs: int, catalogue: list | None) -> float:
     """The bench's synthetic hour written to ``folder``; returns its seconds."""
-    from sparkify import datagen
+    from sparkify_lab import datagen
 
     return _timed(
         lambda: datagen.generate(
@@ -307,10 +307,10 @@ def generate_hour(folder: Path, events: int, songs: int, catalogue: list | None)
 
 
 def measure(stack: LocalStack, events: int, songs: int) -> list[str]:
-    from sparkify import datagen
-    from sparkify.local import dataset
-    from sparkify.local.in_process import HourInProcess
-    from sparkify.local.warehouse_admin import run_query
+    from sparkify_lab import datagen
+    from sparkify_lab import dataset
+    from sparkify_lab.in_process import HourInProcess
+    from sparkify_lab.warehouse_admin import run_query
     from sparkify.quality.context import open_context
     from sparkify.warehouse.event_reader import load_parser
 
@@ -442,14 +442,14 @@ class SecondWarehouse:
     database: str = "sparkify_bench_fresh"
 
     def recreate(self) -> None:
-        from sparkify.local.warehouse_admin import recreate_database
+        from sparkify_lab.warehouse_admin import recreate_database
 
         recreate_database(self.stack, self.database)
         shutil.rmtree(self.folder, ignore_errors=True)
 
     @contextlib.contextmanager
     def selected(self):
-        from sparkify.local.airflow_env import warehouse_connection
+        from sparkify_lab.airflow_env import warehouse_connection
 
         settings = {
             "AIRFLOW_CONN_SPARKIFY_WAREHOUSE": json.dumps({**warehouse_connection(self.stack), "schema": self.database}),
@@ -470,10 +470,10 @@ def history_figures(stack: LocalStack, hours: int) -> list[str]:
     first runs of the same hours on a second, fresh warehouse; then more runs with a year
     of validation results stored, against the first runs again; and an hour with no
     events against the first runs."""
-    from sparkify import datagen
-    from sparkify.local import dataset
-    from sparkify.local.in_process import HourInProcess, hourly_dag
-    from sparkify.local.warehouse_admin import drop_all_tables
+    from sparkify_lab import datagen
+    from sparkify_lab import dataset
+    from sparkify_lab.in_process import HourInProcess, hourly_dag
+    from sparkify_lab.warehouse_admin import drop_all_tables
 
     dag = hourly_dag()
     paired = min(PAIRED_RUNS, hours - 1)
@@ -563,7 +563,7 @@ def history_figures(stack: LocalStack, hours: int) -> list[str]:
 def _seed_validation_history(stack: LocalStack, *, source_hour: datetime, first_hours_back: int, stored_hours: int) -> None:
     """``stored_hours`` copies of ``source_hour``'s validation results, the first
     ``first_hours_back`` hours before it, vacuumed and analyzed."""
-    from sparkify.local.warehouse_admin import connect
+    from sparkify_lab.warehouse_admin import connect
 
     conn = connect(stack)
     try:
@@ -628,10 +628,10 @@ def data_docs_figures(stack: LocalStack, stored_hours: int = STORED_HOURS, tries
     results store with their pages, the older ones in the archive, as the gates leave
     them. (From the first hour to the live hours' the site grows by design: its index
     lists them; the hourly runs' figures above include that.)"""
-    from sparkify import datagen
-    from sparkify.local import dataset
-    from sparkify.local.in_process import HourInProcess
-    from sparkify.local.warehouse_admin import drop_all_tables
+    from sparkify_lab import datagen
+    from sparkify_lab import dataset
+    from sparkify_lab.in_process import HourInProcess
+    from sparkify_lab.warehouse_admin import drop_all_tables
     from sparkify.quality.docs_window import LIVE_HOURS, RUN_TIME_FORMAT
 
     drop_all_tables(stack)
@@ -698,7 +698,7 @@ def airflow_overhead(stack: LocalStack) -> list[str]:
     """One real hour under ``airflow dags test``: its wall time against its tasks'
     durations. Runs after :func:`measure`, which put the real dataset in the bucket and
     staged its catalogue."""
-    from sparkify.local import runner
+    from sparkify_lab import runner
 
     if not REAL_DATA.is_dir():
         return [f"end-to-end run on the real data | skipped: {REAL_DATA} is absent | | |"]
@@ -728,8 +728,8 @@ MONTH_TARGET_MINUTES = 30
 
 def month_figures(stack: LocalStack, max_active_runs: int) -> list[str]:
     """The real month through ``./sparkify backfill``'s scheduler, and its warehouse
-    against the contract computed from the raw files (:mod:`sparkify.local.contract`)."""
-    from sparkify.local import backfill, dataset
+    against the contract computed from the raw files (:mod:`sparkify_lab.contract`)."""
+    from sparkify_lab import backfill, dataset
 
     if not REAL_DATA.is_dir():
         return [f"the real month through the scheduler | skipped: {REAL_DATA} is absent | | |"]
@@ -750,8 +750,8 @@ def month_figures(stack: LocalStack, max_active_runs: int) -> list[str]:
 def _month_against_contract(stack: LocalStack) -> list[str]:
     from collections import Counter
 
-    from sparkify.local import contract
-    from sparkify.local.warehouse_admin import run_query
+    from sparkify_lab import contract
+    from sparkify_lab.warehouse_admin import run_query
 
     def rows(sql: str) -> list[tuple]:
         return run_query(stack, sql)[1]
@@ -786,7 +786,7 @@ def _month_against_contract(stack: LocalStack) -> list[str]:
 
 
 def run_month(max_active_runs: int) -> str:
-    from sparkify.local.airflow_env import airflow_environment
+    from sparkify_lab.airflow_env import airflow_environment
 
     stack = private_stack()
     os.environ.update(airflow_environment(stack))
@@ -811,7 +811,7 @@ def _verdict(met: bool, gap: str) -> str:
 
 
 def run(events: int, songs: int, hours: int) -> str:
-    from sparkify.local.airflow_env import airflow_environment
+    from sparkify_lab.airflow_env import airflow_environment
 
     stack = private_stack()
     os.environ.update(airflow_environment(stack))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sparkify.local.airflow_env import PROJECT_ROOT
+from sparkify_lab.airflow_env import PROJECT_ROOT
 
 
 def hourly_dag():
