@@ -48,5 +48,5 @@ def test_every_path_a_document_names_exists(document):
 
 def test_the_paths_of_a_document_are_found():
     # The check above would pass on any document if nothing were taken for a path.
-    text = "Run `./sparkify test tests/warehouse/test_bad_input.py`; see [scaling](docs/scaling.md)\n```\ndags/nothing.py\n```"
-    assert named_paths(text) == {"sparkify", "tests/warehouse/test_bad_input.py", "docs/scaling.md", "dags/nothing.py"}
+    text = "Run `./sparkify test tests/pipeline/warehouse/test_bad_input.py`; see [scaling](docs/scaling.md)\n```\ndags/nothing.py\n```"
+    assert named_paths(text) == {"sparkify", "tests/pipeline/warehouse/test_bad_input.py", "docs/scaling.md", "dags/nothing.py"}

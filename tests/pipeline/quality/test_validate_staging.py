@@ -96,7 +96,7 @@ def test_the_gate_reads_the_staging_tables_for_its_hour_only(one_song):
 
 
 def test_a_duplicate_event_that_reaches_staging_stops_the_hour(one_song, capsys):
-    # The stage step quarantines duplicates (tests/warehouse/test_bad_input.py); this is
+    # The stage step quarantines duplicates (tests/pipeline/warehouse/test_bad_input.py); this is
     # the gate behind it, for rows that reach staging another way.
     put(one_song, DAY_KEY, event_lines(a_good_hour()))
     hour = HourInProcess(H)

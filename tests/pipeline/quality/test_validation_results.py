@@ -16,7 +16,7 @@ from sparkify_lab.in_process import HourInProcess
 pytestmark = pytest.mark.integration
 
 H = TEST_HOUR
-GX = Path(__file__).resolve().parents[2] / "gx"
+GX = Path(__file__).resolve().parents[3] / "gx"
 SUITES = ("staging_events", "staging_songs", "stage_reconciliation", "songplays", "users", "songs", "artists", "time")
 
 

@@ -16,7 +16,7 @@ from sparkify.warehouse import for_connection
 from sparkify.warehouse.redshift import RedshiftWarehouse, UnsafeLiteralError, song_objects_csv
 from sparkify.warehouse.schema import STAR_TABLES
 
-GX_EXPECTATIONS = Path(__file__).resolve().parents[2] / "gx" / "expectations"
+GX_EXPECTATIONS = Path(__file__).resolve().parents[3] / "gx" / "expectations"
 ROLE = "arn:aws:iam::123456789012:role/sparkify-redshift-copy"
 
 
