@@ -10,6 +10,9 @@ no personal data.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from sparkify.quality.alerts import AlertChanges, AlertItem
 from sparkify.quality.report import GateReport
 
@@ -95,3 +98,44 @@ def alert_task_failure(context, conn_id: str = "slack_default") -> None:
     if isinstance(context.get("exception"), GXValidationFailed):
         return
     post(conn_id, task_failure_message(context))
+
+
+def alert_gate(
+    backend,
+    report: GateReport,
+    *,
+    conn_id: str,
+    checkpoints: list[str],
+    window,
+    reminder_hours: int,
+    dag_id: str,
+    task_id: str,
+    owner_of: Callable[[str], str | None],
+    log: logging.Logger,
+) -> None:
+    """Tells Slack what the gate's ``checkpoints`` started failing, still fail (at most
+    once a reminder window) or pass again for the hour ``window``
+    (:func:`sparkify.quality.alerts.update`). The verdict stands whatever happens to the
+    message: an unsent alert stays open and the next hour's gate sends it. ``log`` is the
+    task's."""
+    from sparkify.quality import alerts
+
+    def notify(changes: AlertChanges) -> None:
+        owners = {suite: owner_of(suite) for suite in changes.suites}
+        hour_label = f"[{window.start:%Y-%m-%dT%H:%M}, {window.end:%H:%M}) UTC"
+        message = alert_message(changes, report, dag_id=dag_id, task_id=task_id, hour_label=hour_label, owners=owners)
+        if post(conn_id, message):
+            log.info("Alerted Slack through connection %s", conn_id)
+        else:
+            log.error("Slack connection %s is not defined: no alert was sent", conn_id)
+
+    try:
+        alerts.update(
+            backend,
+            checkpoints=checkpoints,
+            batch_hour=window.params["data_interval_start"],
+            reminder_hours=reminder_hours,
+            notify=notify,
+        )
+    except Exception:  # the alert is kept open: the next hour's gate tells Slack
+        log.exception("Could not alert Slack through connection %s", conn_id)

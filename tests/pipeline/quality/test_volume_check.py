@@ -4,6 +4,8 @@ SQL from run_history, shown in Data Docs, the task log and the Slack alert."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 from urllib.request import urlopen
 
@@ -76,5 +78,7 @@ def test_a_far_smaller_hour_warns_with_its_bounds_and_still_publishes(one_song, 
     assert "passed with warnings" in payload["text"] and "unexpected 12 (expected between 30 and 50)" in payload["text"]
     [page] = [line.split("Data Docs: ")[1].split()[0] for line in log.splitlines() if "Suite staging_events" in line]
     with urlopen(page) as response:
-        html = response.read().decode()
-    assert "30" in html and "50" in html and VOLUME_RULE in html
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.read().decode())).split())
+    assert VOLUME_RULE in text
+    [(low, high)] = re.findall(r"Must have greater than or equal to (\S+) and less than or equal to (\S+) rows", text)
+    assert (float(low), float(high)) == (30, 50)
