@@ -17,6 +17,8 @@ from __future__ import annotations
 from jinja2 import Environment, FileSystemBytecodeCache
 from great_expectations.render.view import DefaultJinjaIndexPageView, DefaultJinjaPageView
 
+from sparkify.quality import gx_private
+
 _COMPILED_TEMPLATES = FileSystemBytecodeCache()
 # (view class, custom styles folder, custom views folder) -> the first such view's
 # environment. Its filters are that view's methods, which read nothing but those folders.
@@ -24,6 +26,9 @@ _ENVIRONMENTS: dict[tuple, Environment] = {}
 
 
 def _share_environment(view) -> None:
+    # Replaces the view's Jinja environment (sparkify.quality.gx_private).
+    if not gx_private.intact():
+        return
     view.env.bytecode_cache = _COMPILED_TEMPLATES
     key = (type(view), view.custom_styles_directory, view.custom_views_directory)
     view.env = _ENVIRONMENTS.setdefault(key, view.env)

@@ -120,7 +120,8 @@ class UnexpectedRowsExpectation(GXUnexpectedRowsExpectation):
         if ROWS in metrics:
             return super()._validate(metrics, runtime_configuration, execution_engine)
         count = metrics[ROW_COUNT] if ROW_COUNT in metrics else metrics[ROWS_WHERE_COUNT]
-        result_format = self._get_result_format(runtime_configuration=runtime_configuration)
+        # As GX resolves it: the run's result format, else the expectation's own.
+        result_format = (runtime_configuration or {}).get("result_format", self.result_format)
         if isinstance(result_format, dict):
             result_format = result_format.get("result_format", ResultFormat.SUMMARY)
         if result_format == ResultFormat.BOOLEAN_ONLY:

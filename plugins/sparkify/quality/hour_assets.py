@@ -21,8 +21,10 @@ from typing import ClassVar, Literal
 
 from great_expectations.core.metric_function_types import MetricPartialFunctionTypes
 from great_expectations.datasource.fluent.interfaces import DataAsset
-from great_expectations.datasource.fluent.sql_datasource import SQLDatasource, TableAsset, _NoMatchDiagnostics
+from great_expectations.datasource.fluent.sql_datasource import SQLDatasource, TableAsset
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+
+from sparkify.quality import gx_private
 
 # Metrics of one suite resolved at once (mostly queries, each on its own connection): the
 # local server has two cores, and a gate runs two suites at once (ValidateCheckpointOperator).
@@ -33,8 +35,11 @@ class HourTableAsset(TableAsset):
     # The same name as GX's: each data source type has its own asset types.
     type: Literal["table"] = "table"
 
+    # GX's private method (sparkify.quality.gx_private): when it moves, GX lists the hours.
     def _fully_specified_batch_requests(self, batch_request):
-        if batch_request.partitioner is not None:
+        if gx_private.intact() and batch_request.partitioner is not None:
+            from great_expectations.datasource.fluent.sql_datasource import _NoMatchDiagnostics
+
             names = self.get_partitioner_implementation(batch_request.partitioner).param_names
             if all(batch_request.options.get(name) is not None for name in names):
                 return [batch_request], _NoMatchDiagnostics(candidate_count=1, offending_param=None)
@@ -164,4 +169,5 @@ class WarehouseDatasource(SQLDatasource):
 
     @property
     def execution_engine_type(self) -> type[SqlAlchemyExecutionEngine]:
-        return ConcurrentQueriesEngine
+        # The engine resolves metrics with GX's private methods (sparkify.quality.gx_private).
+        return ConcurrentQueriesEngine if gx_private.intact() else SqlAlchemyExecutionEngine

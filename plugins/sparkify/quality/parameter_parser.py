@@ -17,6 +17,8 @@ import threading
 
 from great_expectations.core import suite_parameters
 
+from sparkify.quality import gx_private
+
 
 class _ParserPerThread(threading.local):
     """Stands where GX keeps its one parser; every attribute is that of this thread's."""
@@ -29,6 +31,8 @@ class _ParserPerThread(threading.local):
 
 
 def parse_parameters_per_thread() -> None:
-    """Gives every thread its own GX parser of suite parameters (idempotent)."""
-    if not isinstance(suite_parameters.EXPR, _ParserPerThread):
+    """Gives every thread its own GX parser of suite parameters (idempotent), unless GX's
+    parser moved (:mod:`sparkify.quality.gx_private`): a gate then validates its
+    checkpoints one at a time (:class:`sparkify.quality.checkpoint_group.CheckpointGroup`)."""
+    if gx_private.intact() and not isinstance(suite_parameters.EXPR, _ParserPerThread):
         suite_parameters.EXPR = _ParserPerThread()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Literal
 
-from great_expectations.checkpoint.actions import ValidationAction
+from great_expectations.checkpoint.actions import UpdateDataDocsAction, ValidationAction
 from great_expectations.core.run_identifier import RunIdentifier
 
 from sparkify.quality.report import expectation_columns, page_link, severity_of
@@ -75,7 +75,10 @@ class RecordValidationResults(ValidationAction):
     def run(self, checkpoint_result, action_context=None) -> dict:
         from sparkify import warehouse
 
-        pages = self._get_data_docs_pages_from_prior_action(action_context) or {}
+        # The pages the checkpoint's Data Docs action built before this one.
+        pages = {}
+        for built in action_context.filter_results(class_=UpdateDataDocsAction) if action_context else []:
+            pages.update(built)
         rows = []
         for identifier, validation in checkpoint_result.run_results.items():
             urls = [url for url in (pages.get(identifier) or {}).values() if url]

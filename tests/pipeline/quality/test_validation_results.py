@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,37 @@ def test_a_rerun_that_finds_the_hour_empty_removes_its_rows(one_song):
     run(H, "manual__rerun")
 
     assert "staging_events" not in {r[3] for r in results(one_song)}, "nothing to validate: nothing recorded"
+
+
+def test_the_gates_record_the_same_outcomes_with_the_gx_speed_ups_off(one_song, monkeypatch, caplog):
+    from sparkify.quality import gx_private
+
+    # Three hours: clean, a warning (too few events) and a block (an unknown level).
+    hours = [H, H + timedelta(hours=1), H + timedelta(hours=2)]
+    clean_hour = [event(ms(H, n), "7", itemInSession=n) for n in range(8)]
+    few = [event(ms(hours[1], n), "8", itemInSession=n) for n in range(2)]
+    blocked = [event(ms(hours[2], n), "9", itemInSession=n, level="gold" if n == 3 else "free") for n in range(8)]
+    put(one_song, TEST_DAY_KEY, event_lines(clean_hour + few + blocked))
+
+    def outcomes() -> list[tuple]:
+        for hour in hours:
+            try:
+                run(hour, f"scheduled__{hour.isoformat()}")
+            except GXValidationFailed:
+                pass
+        return sorted((r[1:12] for r in results(one_song)), key=repr)
+
+    with_speed_ups = outcomes()
+    monkeypatch.setenv(gx_private.SWITCH, "off")
+    gx_private.intact.cache_clear()
+    try:
+        without = outcomes()
+    finally:
+        gx_private.intact.cache_clear()
+
+    assert "GX speed-ups off (SPARKIFY_GX_SPEEDUPS=off)" in caplog.text
+    assert without == with_speed_ups
+    assert {(r[2], r[3], r[6]) for r in without if not r[6]} >= {
+        ("staging_events", "expect_table_row_count_to_be_between", False),
+        ("staging_events", "expect_column_values_to_be_in_set", False),
+    }
