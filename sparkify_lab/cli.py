@@ -291,6 +291,20 @@ def cmd_bad_hour(args) -> int:
     return 0 if not report.blocked.succeeded and report.tables_unchanged and report.rerun.succeeded else 1
 
 
+def cmd_fuzz(args) -> int:
+    # The harness runs its seeds, then random inputs; what widens its coverage stays in the
+    # corpus for the next run, and an input that breaks an invariant is kept beside it.
+    harness = PROJECT_ROOT / "native" / "event_lines" / "fuzz_event_lines.py"
+    folder = project_stack().root / "fuzz"
+    seeds, corpus = folder / "seeds", folder / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, str(harness), "--write-seeds", str(seeds)], check=True, stdout=subprocess.DEVNULL)
+    print(f"sparkify fuzz: the event reader's C parser for {args.seconds} s; corpus {corpus}, failing inputs {folder}/crash-*", file=sys.stderr)
+    return subprocess.call(
+        [sys.executable, str(harness), f"-max_total_time={args.seconds}", f"-artifact_prefix={folder}/", str(corpus), str(seeds)]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in PASSTHROUGH:
@@ -339,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     bad.add_argument("--hour", default="2018-11-15T11", help="the hour, UTC, of a day already in the local bucket (default %(default)s)")
     bad.set_defaults(func=cmd_bad_hour)
+    fuzz = sub.add_parser("fuzz", help="fuzz the event reader's C parser (atheris) from its seeds, checking the reader's invariants")
+    fuzz.add_argument("--seconds", type=int, default=60, help="how long (default %(default)s)")
+    fuzz.set_defaults(func=cmd_fuzz)
     ui = sub.add_parser("ui", help="the Airflow UI, scheduler and DAG processor on 127.0.0.1, until Ctrl-C")
     ui.add_argument("--port", type=int, default=8080)
     ui.set_defaults(func=cmd_ui)

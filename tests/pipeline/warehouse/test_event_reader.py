@@ -1,34 +1,41 @@
 """The PostgreSQL backend's event reader on its own: which lines it stages, counts or
-passes on to the server, and the numbers it gives them. (What the server then does with
-the lines passed on is in test_bad_input.py, through the real stage operator.)"""
+passes on to the server, and the numbers it gives them; the compiled parser it loads,
+and the reader that passes every line on where that parser is not installed. (What the
+server then does with the lines passed on is in test_bad_input.py, through the real stage
+operator.)"""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
 import struct
+import subprocess
+import sys
+import sysconfig
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+import sparkify_event_lines
 from helpers import HOUR, TEST_HOUR, event, ms
 
 from sparkify.warehouse.base import HourWindow
-from sparkify.warehouse.event_reader import EPOCH_MS, EVENT_FIELDS, FLOAT8, INT4, EventReader, ReaderBuildError, load_parser
+from sparkify.warehouse.event_reader import BOM, EVENT_FIELDS, READER_VARIABLE, EventReader
 
 H = TEST_HOUR
+PROJECT = Path(__file__).resolve().parents[3]
 # How binary COPY writes each column's value: the event's fields, then batch_hour,
 # source_key and source_line.
 _PG_EPOCH = datetime(2000, 1, 1)
 _DECODE = {
     "text": bytes.decode,
-    INT4: lambda raw: struct.unpack(">i", raw)[0],
-    FLOAT8: lambda raw: struct.unpack(">d", raw)[0],
+    "int4": lambda raw: struct.unpack(">i", raw)[0],
+    "float8": lambda raw: struct.unpack(">d", raw)[0],
     "timestamp": lambda raw: _PG_EPOCH + timedelta(microseconds=struct.unpack(">q", raw)[0]),
 }
-_COLUMNS = [
-    *("timestamp" if kind == EPOCH_MS else kind if kind in (INT4, FLOAT8) else "text" for _, kind, _ in EVENT_FIELDS),
-    "timestamp", "text", INT4,
-]  # fmt: skip
+_COLUMNS = [*("timestamp" if kind == "epoch_ms" else kind for _, kind, _ in EVENT_FIELDS), "timestamp", "text", "int4"]
 
 
 def copy_rows(data: bytes) -> list[tuple]:
@@ -48,10 +55,11 @@ def copy_rows(data: bytes) -> list[tuple]:
     return rows
 
 
-def read(data: bytes, chunk: int = 1 << 20) -> tuple[EventReader, list[tuple], list[tuple[int, bytes]]]:
-    """The reader after reading ``data`` in chunks of ``chunk`` bytes; its rows; the lines passed on."""
+def read(data: bytes, chunk: int = 1 << 20, which: str | None = None) -> tuple[EventReader, list[tuple], list[tuple[int, bytes]]]:
+    """The reader (``which``: compiled or server) after reading ``data`` in chunks of
+    ``chunk`` bytes; its rows; the lines passed on."""
     passed_on = io.BytesIO()
-    reader = EventReader(HourWindow(H, H + HOUR), passed_on)
+    reader = EventReader(HourWindow(H, H + HOUR), passed_on, reader=which)
     chunks = (data[at : at + chunk] for at in range(0, len(data), chunk))
     rows = [row for block in reader.blocks("log.json", chunks) for row in copy_rows(block)]
     numbered = [line.split(b"\t", 1) for line in passed_on.getvalue().splitlines()]
@@ -79,7 +87,8 @@ def test_each_row_holds_the_record_its_hour_and_its_line_in_the_staging_columns_
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
+# Chunks of 1 and 2 bytes split the byte order mark.
+@pytest.mark.parametrize("chunk", [1, 2, 7, 64, 1 << 20])
 def test_lines_are_numbered_across_chunks_blank_lines_and_crlf_as_the_server_numbers_them(chunk):
     events = plays(6)
     data = b"\xef\xbb\xbf" + ndjson([events[0], "", events[1], "   ", *events[2:]], end="\r\n")
@@ -206,21 +215,80 @@ def test_whole_milliseconds_become_the_exact_timestamp():
         assert copy_rows(block)[0][15] == window_start, ts
 
 
-def test_a_machine_without_the_c_compiler_is_told_what_to_install(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setenv("CC", "no-such-cc")
+def test_the_parser_is_the_extension_pip_built_into_the_environment():
+    built = Path(sparkify_event_lines.load_parser()._name)
 
-    with pytest.raises(ReaderBuildError, match="'no-such-cc' was not found \\(install gcc, or set CC\\)"):
-        load_parser.__wrapped__()
-    assert not list(tmp_path.rglob("*.so"))
+    assert built == Path(sparkify_event_lines.EXTENSION_PATH)
+    assert built.parent == Path(sysconfig.get_paths()["platlib"], "sparkify_event_lines")
+    assert Path(sys.prefix) in built.parents and ".cache" not in built.parts
 
 
-def test_the_parser_is_built_once_into_the_cache_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+def test_the_installed_parser_is_built_from_the_c_in_the_checkout():
+    from sparkify_event_lines import _event_lines
 
-    load_parser.__wrapped__()
-    [built] = tmp_path.glob("sparkify/event_lines-*.so")
-    first_build = built.stat().st_mtime_ns
-    load_parser.__wrapped__()
+    sources = PROJECT / "native" / "event_lines" / "src"
+    digest = hashlib.sha256(b"".join((sources / name).read_bytes() for name in ("event_lines.c", "module.c"))).hexdigest()
 
-    assert list(tmp_path.glob("sparkify/*")) == [built] and built.stat().st_mtime_ns == first_build
+    assert _event_lines.SOURCE_SHA256 == digest, "the C changed since it was installed: pip install ./native/event_lines"
+
+
+def test_the_server_reader_passes_every_line_that_is_not_blank_on_with_its_number():
+    events = plays(3)
+    later = event(ms(H, 90), "7", itemInSession=90)
+    drifted = {**events[1], "mood": "calm"}
+    not_utf8 = json.dumps(events[2]).encode().replace(b"Ana", b"An\xe1")
+    data = BOM + ndjson([events[0], "", "not json\tat all", "  ", drifted, later], end="\r\n") + b"\r\n" + not_utf8
+
+    reader, rows, passed_on = read(data, chunk=7, which="server")
+
+    assert rows == [] and reader.staged == 0 and reader.other_hours == 0 and reader.new_fields == []
+    assert passed_on == [
+        (1, json.dumps(events[0]).encode() + b"\\r"),  # escaped for COPY's text format, as the compiled reader passes lines on
+        (3, b"not json\\tat all\\r"),
+        (5, json.dumps(drifted).encode() + b"\\r"),
+        (6, json.dumps(later).encode() + b"\\r"),
+        (7, not_utf8.replace(b"\xe1", b"\\\\xe1")),
+    ]
+    assert reader.defects == [(7, f"not UTF-8 text: byte 0xe1 at column {not_utf8.index(b'An') + 3}")]
+    assert (reader.lines, reader.passed_on_lines) == (7, 5)
+
+
+def test_the_environment_chooses_the_reader(monkeypatch):
+    monkeypatch.setenv(READER_VARIABLE, "server")
+    assert EventReader(HourWindow(H, H + HOUR), io.BytesIO()).reader == "server"
+    assert EventReader(HourWindow(H, H + HOUR), io.BytesIO(), reader="compiled").reader == "compiled"
+
+    monkeypatch.setenv(READER_VARIABLE, "python")
+    with pytest.raises(ValueError, match="SPARKIFY_EVENT_READER='python': the event reader is one of compiled, server"):
+        EventReader(HourWindow(H, H + HOUR), io.BytesIO())
+
+
+def test_without_the_compiled_parser_installed_the_server_parses_every_line_and_a_stage_run_says_so():
+    # A fresh interpreter in which the package cannot be imported, as on a worker that installs requirements.txt only.
+    script = """
+import io, logging, sys
+from datetime import datetime, timedelta, timezone
+sys.modules["sparkify_event_lines"] = None
+from sparkify.warehouse.base import HourWindow
+from sparkify.warehouse.event_reader import EventReader
+handler = logging.StreamHandler(sys.stdout)
+handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+logging.getLogger("sparkify").addHandler(handler)
+logging.getLogger("sparkify").setLevel(logging.INFO)
+logging.getLogger("sparkify").propagate = False
+hour = datetime(2018, 11, 15, 10, tzinfo=timezone.utc)
+passed_on = io.BytesIO()
+reader = EventReader(HourWindow(hour, hour + timedelta(hours=1)), passed_on)
+rows = list(reader.blocks("log.json", [b'{"ts": 1}\\n\\n{"ts": 2}']))
+print(reader.reader, rows, passed_on.getvalue())
+"""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT / "plugins")}
+    env.pop(READER_VARIABLE, None)
+
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "INFO The compiled event reader is not installed: the server parses every line (pip install ./native/event_lines installs it)",
+        "server [] b'1\\t{\"ts\": 1}\\n3\\t{\"ts\": 2}\\n'",
+    ]
