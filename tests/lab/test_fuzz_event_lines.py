@@ -29,6 +29,7 @@ def harness():
         del sys.modules[spec.name]
 
 
+@pytest.mark.fuzz
 def test_a_bounded_fuzz_run_from_the_seeds_keeps_every_invariant(tmp_path):
     seeds, corpus = tmp_path / "seeds", tmp_path / "corpus"
     corpus.mkdir()
